@@ -1,0 +1,1 @@
+"""Lambda code: the webhook and archiver handlers and the pure logic they share."""

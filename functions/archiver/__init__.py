@@ -1,0 +1,1 @@
+"""The archiver Lambda: Firehose's transformation step (archive raw, shape rows)."""

@@ -1,0 +1,48 @@
+"""Archiver Lambda: archive the batch's raw updates, then return one row per message."""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import KinesisFirehoseEvent
+
+from functions import adapters
+from functions import constants as c
+from functions.archiver.logic import archive_body, archive_key, read_records, transform
+from functions.settings import ArchiverSettings
+
+logger = Logger(service=c.ARCHIVER_SERVICE)
+metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.ARCHIVER_SERVICE)
+_RESULT_METRICS = {
+    "Ok": c.METRIC_ROWS_OK,
+    "Dropped": c.METRIC_RECORDS_DROPPED,
+    "ProcessingFailed": c.METRIC_RECORDS_FAILED,
+}
+
+
+@functools.cache
+def settings() -> ArchiverSettings:
+    """Settings read once per container; a bad variable fails the cold start by name."""
+    return ArchiverSettings.from_env()
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Firehose transformation: raises (Firehose retries the batch) only if archiving fails."""
+    batch = KinesisFirehoseEvent(event)
+    records = read_records(batch.get("records") or [], now_ms=int(time.time() * 1000))
+    if not records:
+        return {"records": []}
+    key = archive_key(records)
+    adapters.put_archive(adapters.s3_client(), settings().raw_bucket, key, archive_body(records))
+    transformed = [transform(record) for record in records]
+    for result, metric in _RESULT_METRICS.items():
+        count = sum(1 for t in transformed if t.result == result)
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=count)
+    logger.info("batch archived", extra={"records": len(records), "archive_key": key})
+    return {"records": [t.as_response() for t in transformed]}

@@ -1,0 +1,60 @@
+"""Names shared by the functions, the template (infra/) and the local stack.
+
+One source of truth: infra/ wires environment variables and resources with these
+names, and the functions read them, so the two cannot drift.
+"""
+
+from typing import Final
+
+# Environment variables: webhook.
+ENV_ALLOWED_CHAT_IDS: Final = "ALLOWED_CHAT_IDS"
+ENV_DELIVERY_STREAM_NAME: Final = "DELIVERY_STREAM_NAME"
+ENV_WEBHOOK_SECRET: Final = "WEBHOOK_SECRET"
+ENV_WEBHOOK_SECRET_ARN: Final = "WEBHOOK_SECRET_ARN"
+ENV_DELIVERY_BUDGET_SECONDS: Final = "DELIVERY_BUDGET_SECONDS"
+ENV_SECRET_MAX_AGE_SECONDS: Final = "SECRET_MAX_AGE_SECONDS"
+
+# Environment variables: archiver.
+ENV_RAW_BUCKET: Final = "RAW_BUCKET"
+
+# Powertools (set by infra/ on both functions).
+ENV_POWERTOOLS_SERVICE_NAME: Final = "POWERTOOLS_SERVICE_NAME"
+ENV_POWERTOOLS_METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
+METRICS_NAMESPACE: Final = "TelegramPipeline"
+WEBHOOK_SERVICE: Final = "webhook"
+ARCHIVER_SERVICE: Final = "archiver"
+
+# Entry points.
+WEBHOOK_HANDLER: Final = "functions.webhook.handler.lambda_handler"
+ARCHIVER_HANDLER: Final = "functions.archiver.handler.lambda_handler"
+
+# HTTP.
+WEBHOOK_PATH: Final = "/webhook"
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY_BYTES: Final = 1024 * 1024
+
+# Timing budget: the webhook's delivery retries must end well before its own
+# Lambda timeout, which must end before API Gateway's 30 s integration timeout.
+DEFAULT_DELIVERY_BUDGET_SECONDS: Final = 6.0
+WEBHOOK_TIMEOUT_SECONDS: Final = 10
+API_GATEWAY_TIMEOUT_SECONDS: Final = 30
+DEFAULT_SECRET_MAX_AGE_SECONDS: Final = 300
+
+# Metric names.
+METRIC_ACCEPTED: Final = "UpdatesAccepted"
+METRIC_IGNORED: Final = "UpdatesIgnored"
+METRIC_REJECTED_SECRET: Final = "RequestsRejectedSecret"
+METRIC_BAD_REQUEST: Final = "RequestsBad"
+METRIC_DELIVERY_FAILED: Final = "DeliveryFailed"
+METRIC_ROWS_OK: Final = "RowsShaped"
+METRIC_RECORDS_DROPPED: Final = "RecordsDropped"
+METRIC_RECORDS_FAILED: Final = "RecordsProcessingFailed"
+
+# Lake layout (S3 and local alike).
+MESSAGES_PREFIX: Final = "messages/"
+RAW_UPDATES_PREFIX: Final = "updates/"
+ERRORS_PREFIX: Final = "errors/"
+
+# Per-attempt Firehose timeouts: budget + one attempt must fit the webhook timeout.
+FIREHOSE_CONNECT_TIMEOUT_SECONDS: Final = 1.0
+FIREHOSE_READ_TIMEOUT_SECONDS: Final = 2.0

@@ -1,0 +1,1 @@
+"""The webhook Lambda: Telegram → allowed chats only → Firehose."""

@@ -1,0 +1,140 @@
+"""Pure decisions of the webhook: is the request genuine, well formed, wanted?"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from functions import constants as c
+from functions import jsoncodec
+from functions.telegram import chat_id, update_id
+
+_SECRET_HEADER = c.SECRET_HEADER.lower()
+#: A base64 text longer than this cannot decode to MAX_BODY_BYTES or less.
+_MAX_BASE64_CHARS = (c.MAX_BODY_BYTES + 2) // 3 * 4
+
+
+class Outcome(Enum):
+    """What became of one request; each has its status code and metric."""
+
+    ACCEPTED = (200, c.METRIC_ACCEPTED)
+    IGNORED = (200, c.METRIC_IGNORED)
+    REJECTED_SECRET = (401, c.METRIC_REJECTED_SECRET)
+    METHOD_NOT_ALLOWED = (405, c.METRIC_BAD_REQUEST)
+    TOO_LARGE = (413, c.METRIC_BAD_REQUEST)
+    BAD_REQUEST = (400, c.METRIC_BAD_REQUEST)
+    DELIVERY_FAILED = (503, c.METRIC_DELIVERY_FAILED)
+
+    @property
+    def status(self) -> int:
+        """The HTTP status answered to Telegram."""
+        return self.value[0]
+
+    @property
+    def metric(self) -> str:
+        """The metric counted for it."""
+        return self.value[1]
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """The parts of an API Gateway HTTP API (payload 2.0) event the webhook reads."""
+
+    method: str
+    secret_token: str | None
+    body: str
+    is_base64_encoded: bool
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> WebhookRequest:
+        """Read a payload-2.0 event; header names are matched case-insensitively."""
+        headers = event.get("headers") or {}
+        secret = None
+        if isinstance(headers, Mapping):
+            for name, value in headers.items():
+                if isinstance(name, str) and name.lower() == _SECRET_HEADER:
+                    secret = value if isinstance(value, str) else None
+        http = (event.get("requestContext") or {}).get("http") or {}
+        body = event.get("body")
+        return cls(
+            method=str(http.get("method", "")).upper(),
+            secret_token=secret,
+            body=body if isinstance(body, str) else "",
+            is_base64_encoded=event.get("isBase64Encoded") is True,
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome, and for accepted updates the exact bytes to deliver."""
+
+    outcome: Outcome
+    record: bytes | None = None
+    update_id: int | None = None
+    chat_id: int | None = None
+
+
+def secret_matches(given: str | None, expected: str) -> bool:
+    """Constant-time comparison of the header against the configured secret."""
+    if given is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def request_bytes(request: WebhookRequest) -> bytes | Outcome:
+    """The body exactly as Telegram sent it, or TOO_LARGE / BAD_REQUEST."""
+    if request.is_base64_encoded:
+        if len(request.body) > _MAX_BASE64_CHARS:
+            return Outcome.TOO_LARGE
+        try:
+            raw = base64.b64decode(request.body, validate=True)
+        except (binascii.Error, ValueError):
+            return Outcome.BAD_REQUEST
+    else:
+        if len(request.body) > c.MAX_BODY_BYTES:
+            return Outcome.TOO_LARGE
+        try:
+            raw = request.body.encode("utf-8")
+        except UnicodeEncodeError:
+            return Outcome.BAD_REQUEST
+    if len(raw) > c.MAX_BODY_BYTES:
+        return Outcome.TOO_LARGE
+    return raw
+
+
+def decide(request: WebhookRequest, allowed_chat_ids: frozenset[int], secret: str) -> Decision:
+    """Classify one request; only ACCEPTED carries a record to deliver."""
+    if not secret_matches(request.secret_token, secret):
+        return Decision(Outcome.REJECTED_SECRET)
+    if request.method != "POST":
+        return Decision(Outcome.METHOD_NOT_ALLOWED)
+    raw = request_bytes(request)
+    if isinstance(raw, Outcome):
+        return Decision(raw)
+    try:
+        update = jsoncodec.loads(raw)
+    except jsoncodec.InvalidJson:
+        return Decision(Outcome.BAD_REQUEST)
+    if not isinstance(update, dict):
+        return Decision(Outcome.BAD_REQUEST)
+    the_update_id = update_id(update)
+    if the_update_id is None:
+        return Decision(Outcome.BAD_REQUEST)
+    the_chat_id = chat_id(update)
+    if the_chat_id is None or the_chat_id not in allowed_chat_ids:
+        return Decision(Outcome.IGNORED, update_id=the_update_id, chat_id=the_chat_id)
+    record = raw if raw.endswith(b"\n") else raw + b"\n"
+    return Decision(Outcome.ACCEPTED, record, the_update_id, the_chat_id)
+
+
+def response(outcome: Outcome) -> dict[str, Any]:
+    """The payload-2.0 response: an empty body always (a 2xx body could be a Bot API call)."""
+    headers = {"content-type": "text/plain"}
+    if outcome is Outcome.METHOD_NOT_ALLOWED:
+        headers["allow"] = "POST"
+    return {"statusCode": outcome.status, "headers": headers, "body": ""}

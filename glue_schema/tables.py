@@ -1,0 +1,162 @@
+"""Table definitions: the `messages` column contract and the raw archive table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+PARQUET_SERDE: Final = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+PARQUET_INPUT: Final = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+PARQUET_OUTPUT: Final = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+OPENX_JSON_SERDE: Final = "org.openx.data.jsonserde.JsonSerDe"
+TEXT_INPUT: Final = "org.apache.hadoop.mapred.TextInputFormat"
+TEXT_OUTPUT: Final = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+
+#: Partition key of every table: the UTC arrival date, as Firehose's !{timestamp}.
+DT_FORMAT: Final = "yyyy-MM-dd"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One Glue column: name, Glue (Hive) type and what it holds."""
+
+    name: str
+    type: str
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One Glue table, described once for the template, Arrow and DuckDB."""
+
+    name: str
+    columns: tuple[Column, ...]
+    prefix: str
+    serde: str
+    input_format: str
+    output_format: str
+    partition_keys: tuple[Column, ...] = (Column("dt", "string", "UTC arrival date"),)
+    serde_parameters: dict[str, str] = field(default_factory=dict)
+    table_parameters: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Data column names, in order (partition keys excluded)."""
+        return tuple(column.name for column in self.columns)
+
+    def column(self, name: str) -> Column:
+        """The column called `name` (KeyError if there is none)."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+
+MESSAGES: Final = Table(
+    name="messages",
+    description="One row per message-like Telegram update (at least once; see messages_unique).",
+    prefix="messages/",
+    serde=PARQUET_SERDE,
+    input_format=PARQUET_INPUT,
+    output_format=PARQUET_OUTPUT,
+    serde_parameters={"serialization.format": "1"},
+    table_parameters={"classification": "parquet", "parquet.compression": "SNAPPY"},
+    columns=(
+        Column("update_id", "bigint", "Telegram update_id"),
+        Column("update_type", "string", "message, edited_message, channel_post, ..."),
+        Column("message_id", "bigint", "message_id (unique within a chat)"),
+        Column("chat_id", "bigint", "chat.id (supergroups are -100...)"),
+        Column("chat_type", "string", "chat.type"),
+        Column("chat_title", "string", "chat.title"),
+        Column("message_thread_id", "bigint", "forum topic id"),
+        Column("user_id", "bigint", "from.id (null for channel posts)"),
+        Column("user_is_bot", "boolean", "from.is_bot"),
+        Column("user_first_name", "string", "from.first_name"),
+        Column("user_username", "string", "from.username"),
+        Column("user_language_code", "string", "from.language_code"),
+        Column("sender_chat_id", "bigint", "sender_chat.id"),
+        Column("sent_at", "timestamp", "date (UTC)"),
+        Column("edited_at", "timestamp", "edit_date (UTC)"),
+        Column("message_type", "string", "text, photo, video, ... other"),
+        Column("text", "string", "text, else caption"),
+        Column("text_length", "int", "length of text in code points"),
+        Column("hashtags", "array<string>", "hashtag entities as written"),
+        Column("mentions", "array<string>", "mention entities as written"),
+        Column("urls", "array<string>", "url entities as written"),
+        Column("reply_to_message_id", "bigint", "reply_to_message.message_id"),
+        Column("forward_origin_type", "string", "forward_origin.type"),
+        Column("media_group_id", "string", "album id"),
+        Column("new_chat_member_ids", "array<bigint>", "new_chat_members[].id"),
+        Column("left_chat_member_id", "bigint", "left_chat_member.id"),
+        Column("received_at", "timestamp", "when the webhook accepted the update (UTC)"),
+    ),
+)
+
+#: Update kinds kept as top-level string columns of `raw_updates`: the OpenX JSON
+#: SerDe returns a nested object read into a string column as its JSON text, so
+#: `json_extract(message, '$.text')` reaches the original payload.
+RAW_UPDATE_KINDS: Final = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
+    "message_reaction",
+    "message_reaction_count",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "chat_boost",
+    "removed_chat_boost",
+    "poll",
+    "poll_answer",
+)
+
+RAW_UPDATES: Final = Table(
+    name="raw_updates",
+    description="The untouched updates as Telegram sent them (gzip NDJSON), one row per update.",
+    prefix="updates/",
+    serde=OPENX_JSON_SERDE,
+    input_format=TEXT_INPUT,
+    output_format=TEXT_OUTPUT,
+    serde_parameters={"ignore.malformed.json": "true", "case.insensitive": "true"},
+    table_parameters={"classification": "json", "compressionType": "gzip"},
+    columns=(
+        Column("update_id", "bigint", "Telegram update_id"),
+        *(Column(kind, "string", f"the {kind} object as JSON text") for kind in RAW_UPDATE_KINDS),
+    ),
+)
+
+TABLES: Final = (MESSAGES, RAW_UPDATES)
+MESSAGES_COLUMN_NAMES: Final = MESSAGES.column_names
+
+
+def arrow_type(glue_type: str) -> pa.DataType:
+    """The Arrow type Athena v3 reads for a Glue type (timestamps in milliseconds)."""
+    import pyarrow as pa
+
+    scalars: dict[str, pa.DataType] = {
+        "bigint": pa.int64(),
+        "int": pa.int32(),
+        "string": pa.string(),
+        "boolean": pa.bool_(),
+        "double": pa.float64(),
+        "timestamp": pa.timestamp("ms"),
+    }
+    if glue_type.startswith("array<") and glue_type.endswith(">"):
+        return pa.list_(arrow_type(glue_type[len("array<") : -1]))
+    return scalars[glue_type]
+
+
+def arrow_schema(table: Table = MESSAGES) -> pa.Schema:
+    """The pyarrow schema of a table's data columns (partition keys excluded)."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(c.name, arrow_type(c.type), nullable=True) for c in table.columns])
