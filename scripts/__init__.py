@@ -1,0 +1,1 @@
+"""The `tgpipe` command and its subcommands."""

@@ -1,0 +1,37 @@
+"""One helper to load the realistic payloads under tests/events/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+EVENTS_DIR = Path(__file__).parent / "events"
+
+#: The chats the fixtures use (see tests/events/INDEX.md).
+GROUP_ID = -1001234567890
+CHANNEL_ID = -1001111111111
+FOREIGN_GROUP_ID = -1009876543210
+PRIVATE_CHAT_ID = 123456789
+ALLOWED_CHAT_IDS = frozenset({GROUP_ID, CHANNEL_ID})
+
+
+def event_names() -> list[str]:
+    """Names (without .json) of every payload file."""
+    return sorted(path.stem for path in EVENTS_DIR.glob("*.json"))
+
+
+def event_bytes(name: str) -> bytes:
+    """The payload file's exact bytes."""
+    return (EVENTS_DIR / f"{name}.json").read_bytes()
+
+
+def event(name: str) -> dict[str, Any]:
+    """The payload file decoded."""
+    decoded: dict[str, Any] = json.loads(event_bytes(name))
+    return decoded
+
+
+def compact_bytes(name: str) -> bytes:
+    """The payload as Telegram sends it: compact JSON, UTF-8."""
+    return json.dumps(event(name), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
