@@ -56,6 +56,11 @@ def install_client(service: str, client: Any) -> None:
     _installed[service] = client
 
 
+def uninstall_clients() -> None:
+    """Go back to the default boto3 clients."""
+    _installed.clear()
+
+
 def firehose_client() -> FirehoseClient | Any:
     """The Firehose client the webhook uses (installed one first)."""
     return _installed.get("firehose") or _default_firehose_client()

@@ -128,6 +128,10 @@ def shape_row(update: Any, received_at_ms: int) -> dict[str, Any] | None:
         text = _string(message.get("caption"))
         entities = message.get("caption_entities")
     reply_to = message.get("reply_to_message")
+    if isinstance(reply_to, dict) and "forum_topic_created" in reply_to:
+        # Telegram puts the topic's creation message as reply_to_message on every
+        # message of a forum topic: that is the thread, not a reply.
+        reply_to = None
     left_member = message.get("left_chat_member")
     return {
         "update_id": update_id(update),

@@ -9,6 +9,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import KinesisFirehoseEvent
+from aws_lambda_powertools.utilities.data_classes.kinesis_firehose_event import (
+    KinesisFirehoseDataTransformationRecord,
+    KinesisFirehoseDataTransformationResponse,
+)
 
 from functions import adapters
 from functions import constants as c
@@ -45,4 +49,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         count = sum(1 for t in transformed if t.result == result)
         metrics.add_metric(name=metric, unit=MetricUnit.Count, value=count)
     logger.info("batch archived", extra={"records": len(records), "archive_key": key})
-    return {"records": [t.as_response() for t in transformed]}
+    response = KinesisFirehoseDataTransformationResponse()
+    for t in transformed:
+        response.add_record(
+            KinesisFirehoseDataTransformationRecord(
+                record_id=t.record_id, result=t.result, data=t.as_response()["data"]
+            )
+        )
+    return response.asdict()
