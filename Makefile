@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test check lint typecheck demo clean
+.PHONY: install test check lint typecheck demo clean template infra-check
 
 install: $(STAMP)
 
@@ -23,6 +23,29 @@ typecheck: install
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# The committed CloudFormation template, regenerated from infra/ (a test fails on drift).
+template: install
+	$(BIN)/tgpipe template -o infra/template.json
+
+# checkov pins old boto3/packaging that clash with the dev tools, so it lives in a
+# venv of its own inside .venv. It scans offline: no download, no mapping fetch.
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := checkov>=3.2,<4
+
+$(CHECKOV): | install
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet '$(CHECKOV_VERSION)'
+
+infra-check: install $(CHECKOV)
+	$(BIN)/cfn-lint infra/template.json
+	BC_SKIP_MAPPING=TRUE $(CHECKOV) --file infra/template.json --framework cloudformation \
+		--skip-download --quiet --compact
+
+# The whole pipeline on this machine: local stack, generated updates over HTTP, report.
+demo: install
+	$(BIN)/tgpipe demo
 
 check: test
 

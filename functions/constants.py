@@ -58,3 +58,7 @@ ERRORS_PREFIX: Final = "errors/"
 # Per-attempt Firehose timeouts: budget + one attempt must fit the webhook timeout.
 FIREHOSE_CONNECT_TIMEOUT_SECONDS: Final = 1.0
 FIREHOSE_READ_TIMEOUT_SECONDS: Final = 2.0
+
+# The archiver runs inside Firehose's processing call, which waits up to 5 minutes;
+# one minute is ample for one gzip put of a batch of at most a few MB.
+ARCHIVER_TIMEOUT_SECONDS: Final = 60

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,3 +37,49 @@ class LambdaContext:
 def invoke(handler: Handler, event: dict[str, Any], function_name: str) -> dict[str, Any]:
     """Call a handler as the Lambda runtime would, with a fresh context."""
     return handler(event, LambdaContext(function_name=function_name))
+
+
+class LocalMetrics:
+    """Counts a handler's Powertools metrics in memory instead of printing EMF lines.
+
+    On Lambda each invocation runs alone and its metrics are flushed to stdout;
+    locally many requests run at once in threads, where a shared EMF buffer would
+    mix invocations and print to the terminal. The counts feed the CLI reports.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._attached: list[Any] = []
+
+    def attach(self, metrics: Any) -> None:
+        """Route `metrics` (a Powertools Metrics) here; its decorator's flush becomes a no-op."""
+        provider = metrics.provider
+        provider.add_metric = self._add
+        provider.flush_metrics = self._flush
+        self._attached.append(provider)
+
+    def detach(self) -> None:
+        """Give the providers back their own methods (EMF to stdout, as on Lambda)."""
+        for provider in self._attached:
+            for name in ("add_metric", "flush_metrics"):
+                provider.__dict__.pop(name, None)
+        self._attached.clear()
+
+    def _add(self, name: str, unit: Any, value: float, resolution: Any = 60) -> None:
+        with self._lock:
+            self._counts[name] = self._counts.get(name, 0.0) + float(value)
+
+    @staticmethod
+    def _flush(raise_on_empty_metrics: bool = False) -> None:
+        """Nothing to print locally."""
+
+    def count(self, name: str) -> int:
+        """The total of one metric so far."""
+        with self._lock:
+            return int(self._counts.get(name, 0.0))
+
+    def snapshot(self) -> dict[str, int]:
+        """Every metric's total so far."""
+        with self._lock:
+            return {name: int(value) for name, value in self._counts.items()}

@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from functions.errors import SettingsError
 
 #: Subcommand modules, in the order `tgpipe --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "scripts.demo",
+    "scripts.serve",
+    "scripts.ingest",
+    "scripts.send_updates",
+    "scripts.query_cmd",
+)
 
 EXIT_USAGE = 2
 
@@ -63,4 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the importable module so `python -m scripts.cli` and the `tgpipe`
+    # script share one CliError class (subcommands import it from scripts.cli).
+    from scripts.cli import main as _main
+
+    sys.exit(_main())

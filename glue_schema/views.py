@@ -1,0 +1,151 @@
+"""The Athena SQL kept as files: views (`views/*.sql`) and the dashboards' queries (`queries/*.sql`).
+
+Stdlib only: `infra/` creates the views on Athena from this text and the local
+engine transpiles the very same text to DuckDB. Query parameters (a time window
+in days and a time zone) are `{{days}}` / `{{tz}}` placeholders that `render()`
+replaces with validated SQL literals before a query is sent to either engine
+(see docs/query-engine.md for why not Athena's `?` execution parameters).
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+VIEWS_DIR: Final = Path(__file__).parent / "views"
+QUERIES_DIR: Final = Path(__file__).parent / "queries"
+
+#: The views, in creation order (a view may only use tables and views before it).
+VIEW_NAMES: Final = ("messages_unique", "messages_current")
+
+#: What a view or query file may be called: also keeps `--named ../x` out of the folder.
+_NAME_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*")
+_PLACEHOLDER: Final = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+#: The parameters a query may use, each rendered as one SQL literal.
+PARAMETER_NAMES: Final = ("days", "tz")
+MAX_DAYS: Final = 3660
+DEFAULT_DAYS: Final = 7
+DEFAULT_TZ: Final = "UTC"
+
+
+class UnknownQueryError(KeyError):
+    """No view or query file of that name; the message lists the names there are."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class QueryParameterError(ValueError):
+    """A query parameter is missing, unknown or has a value that is not allowed."""
+
+
+def _strip_header(sql: str) -> str:
+    # Leading `--` lines document the file; the statement Athena stores starts after them.
+    lines = sql.strip().splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+def _names_in(folder: Path) -> tuple[str, ...]:
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        sorted(path.stem for path in folder.glob("*.sql") if _NAME_PATTERN.fullmatch(path.stem))
+    )
+
+
+def _read(folder: Path, name: str, kind: str) -> str:
+    available = _names_in(folder)
+    if name not in available:
+        listed = ", ".join(available) or "none"
+        raise UnknownQueryError(f"unknown {kind} {name!r} (available: {listed})")
+    return _strip_header((folder / f"{name}.sql").read_text(encoding="utf-8"))
+
+
+@cache
+def view_sql(name: str) -> str:
+    """The SELECT that defines view `name`, in Athena (Trino) SQL, header comments removed."""
+    return _read(VIEWS_DIR, name, "view")
+
+
+def views() -> dict[str, str]:
+    """Every view's name and SELECT, in creation order."""
+    return {name: view_sql(name) for name in VIEW_NAMES}
+
+
+def create_view_statement(name: str) -> str:
+    """The Athena DDL that creates or replaces view `name`."""
+    return f"CREATE OR REPLACE VIEW {name} AS\n{view_sql(name)}"
+
+
+def query_names() -> tuple[str, ...]:
+    """Names of the dashboards' queries (`queries/NAME.sql`), sorted."""
+    return _names_in(QUERIES_DIR)
+
+
+def query_sql(name: str) -> str:
+    """The text of query `name` (placeholders not yet rendered); UnknownQueryError lists the names."""
+    return _read(QUERIES_DIR, name, "query")
+
+
+@dataclass(frozen=True)
+class QueryParameters:
+    """The dashboards' parameters: a window of `days` ending today and an IANA time zone `tz`."""
+
+    days: int = DEFAULT_DAYS
+    tz: str = DEFAULT_TZ
+
+    def __post_init__(self) -> None:
+        # bool is an int in Python; `days=True` is a bug, not a window of one day.
+        if isinstance(self.days, bool) or not isinstance(self.days, int):
+            raise QueryParameterError(f"days must be a whole number, got {self.days!r}")
+        if not 1 <= self.days <= MAX_DAYS:
+            raise QueryParameterError(f"days must be between 1 and {MAX_DAYS}, got {self.days}")
+        if not isinstance(self.tz, str) or not is_time_zone(self.tz):
+            raise QueryParameterError(
+                f"tz must be an IANA time zone such as America/Sao_Paulo, got {self.tz!r}"
+            )
+
+    def literals(self) -> dict[str, str]:
+        """Each parameter as the SQL literal that replaces its placeholder."""
+        # Validated above: an int, and a zone name made of letters, digits, / _ + -.
+        return {"days": str(self.days), "tz": "'" + self.tz.replace("'", "''") + "'"}
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA zone both Athena and DuckDB know (UTC always is)."""
+    return name == "UTC" or (
+        name in _known_zones() and re.fullmatch(r"[A-Za-z0-9/_+-]+", name) is not None
+    )
+
+
+def placeholders(sql: str) -> frozenset[str]:
+    """Names of the `{{name}}` placeholders used in `sql`."""
+    return frozenset(_PLACEHOLDER.findall(sql))
+
+
+def render(sql: str, parameters: QueryParameters | None = None) -> str:
+    """`sql` with each `{{days}}` / `{{tz}}` replaced by its literal; the same text goes to Athena and DuckDB."""
+    used = placeholders(sql)
+    unknown = sorted(used - set(PARAMETER_NAMES))
+    if unknown:
+        raise QueryParameterError(
+            f"unknown placeholder(s) {', '.join(unknown)}; known: {', '.join(PARAMETER_NAMES)}"
+        )
+    if not used:
+        return sql
+    if parameters is None:
+        raise QueryParameterError(f"the query needs parameters: {', '.join(sorted(used))}")
+    literals = parameters.literals()
+    return _PLACEHOLDER.sub(lambda match: literals[match.group(1)], sql)

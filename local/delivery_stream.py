@@ -1,0 +1,920 @@
+"""The local delivery stream: the Firehose stand-in of the embedded stack.
+
+Takes `put_record`/`put_record_batch` with Firehose's shapes, limits and error
+codes; acknowledges a record only once it is fsynced in an on-disk spool
+(group commit: one fsync per batch of concurrent puts); buffers by size and age;
+on flush calls the processor (the archiver) with a real transformation event,
+checks its answer as Firehose does, converts the `Ok` rows to Parquet with the
+Glue schema (OpenX JSON SerDe rules, local.conversion) and writes Firehose's
+error records. A spool segment is deleted only after everything its records
+produced is durably written, so a crash re-delivers (duplicates) but never
+loses an acknowledged record. docs/local-stack.md cites the AWS page behind
+each behaviour.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import fcntl
+import logging
+import os
+import struct
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, TypeVar
+
+from botocore.exceptions import ClientError
+
+from functions import adapters, jsoncodec
+from functions import constants as c
+from glue_schema import DATABASE_DEFAULT, MESSAGES
+from local.conversion import OpenXJsonReader, parquet_bytes
+from local.lambda_runtime import LOCAL_ACCOUNT, LOCAL_REGION, Handler, LambdaContext, invoke
+from local.object_store import LocalObjectStore, fsync_directory
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STREAM_NAME: Final = "telegram-updates"
+DEFAULT_PROCESSOR_NAME: Final = "archiver"
+RAW_BUCKET: Final = "local-raw"
+DATA_BUCKET: Final = "local-data"
+#: Bucket → directory of the lake, as DESIGN.md lays it out.
+LAKE_BUCKETS: Final = {RAW_BUCKET: "raw", DATA_BUCKET: "data"}
+SPOOL_DIR: Final = ".spool"
+
+# PutRecord / PutRecordBatch limits (Firehose API reference and quotas).
+MAX_RECORD_BYTES: Final = 1_024_000
+MAX_BATCH_RECORDS: Final = 500
+MAX_BATCH_BYTES: Final = 4 * 1024 * 1024
+#: Lambda's synchronous invocation payload limit, which caps one transformation batch.
+MAX_INVOCATION_PAYLOAD_BYTES: Final = 6 * 1024 * 1024
+#: Firehose retries a failed Lambda invocation three times by default.
+DEFAULT_PROCESSOR_RETRIES: Final = 3
+#: Firehose stream version in object names: starts at 1, bumped by configuration changes.
+STREAM_VERSION: Final = 1
+
+ERROR_PROCESSING_FAILED: Final = "processing-failed"
+ERROR_FORMAT_CONVERSION_FAILED: Final = "format-conversion-failed"
+
+# Transformation error codes and messages, as Firehose writes them in error records.
+FUNCTION_ERROR: Final = "Lambda.FunctionError"
+FUNCTION_ERROR_MESSAGE: Final = (
+    "The Lambda function was successfully invoked but it returned an error result."
+)
+INVALID_OUTPUT_MESSAGE: Final = (
+    "Check your function and make sure the output is in required format. In addition to "
+    "that, make sure the processed records contain valid result status of Dropped, Ok, "
+    "or ProcessingFailed"
+)
+JSON_PROCESSING: Final = "Lambda.JsonProcessingException"
+JSON_PROCESSING_MESSAGE: Final = (
+    "There was an error parsing returned records from the Lambda function. Ensure that "
+    "the returned records follow the status model required by Firehose."
+)
+MISSING_RECORD_ID: Final = "Lambda.MissingRecordId"
+MISSING_RECORD_ID_MESSAGE: Final = (
+    "One or more record Ids were not returned. Ensure that the Lambda function returns "
+    "all received record Ids."
+)
+DUPLICATED_RECORD_ID: Final = "Lambda.DuplicatedRecordId"
+DUPLICATED_RECORD_ID_MESSAGE: Final = (
+    "Multiple records were returned with the same record Id. Ensure that the Lambda "
+    "function returns a unique record Id for each record."
+)
+PROCESSING_FAILED_STATUS: Final = "Lambda.ProcessingFailedStatus"
+PROCESSING_FAILED_STATUS_MESSAGE: Final = "ProcessingFailed status set for record"
+
+_FRAME_HEADER = struct.Struct("<II")  # body length, CRC-32 of the body
+_BODY_HEADER = struct.Struct("<QH")  # arrival (epoch ms), record id length
+_SEGMENT_PREFIX = "segment-"
+_SEGMENT_SUFFIX = ".log"
+_EVENT_OVERHEAD_BYTES = 512
+_RECORD_OVERHEAD_BYTES = 128
+_RETRY_PAUSE_SECONDS = 1.0
+
+T = TypeVar("T")
+
+
+def firehose_error(code: str, message: str, operation: str, status: int = 400) -> ClientError:
+    """A botocore ClientError shaped as boto3 raises it for a Firehose error response."""
+    response: Any = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, operation)
+
+
+def lake_object_store(lake: Path) -> LocalObjectStore:
+    """The lake's buckets: `local-raw` → `<lake>/raw`, `local-data` → `<lake>/data`."""
+    return LocalObjectStore(Path(lake), LAKE_BUCKETS)
+
+
+def install_local_archiver(store: LocalObjectStore) -> Handler:
+    """Point the unchanged archiver at the local store and quiet Powertools; returns its handler.
+
+    The archiver's settings are cached per process, so the cache is cleared after
+    RAW_BUCKET is set; metrics and INFO logs would otherwise flood the terminal.
+    """
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ[c.ENV_RAW_BUCKET] = RAW_BUCKET
+    from functions.archiver import handler
+
+    handler.settings.cache_clear()
+    handler.logger.setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])
+    adapters.install_client("s3", store)
+    return handler.lambda_handler
+
+
+def _now_ms(clock: Callable[[], float]) -> int:
+    return int(clock() * 1000)
+
+
+# ---------------------------------------------------------------------------- spool
+
+
+@dataclass(frozen=True)
+class SpooledRecord:
+    """One acknowledged record: its Firehose record id, arrival time (epoch ms) and bytes."""
+
+    record_id: str
+    arrival_ms: int
+    data: bytes
+
+
+class SpoolError(RuntimeError):
+    """The spool could not make records durable (they are not acknowledged)."""
+
+
+class SpoolInUse(SpoolError):
+    """Another running delivery stream holds this spool."""
+
+
+def encode_frame(record: SpooledRecord) -> bytes:
+    """One record as a spool frame: length + CRC-32 header, then arrival, id and data."""
+    record_id = record.record_id.encode("utf-8")
+    body = _BODY_HEADER.pack(record.arrival_ms, len(record_id)) + record_id + record.data
+    return _FRAME_HEADER.pack(len(body), zlib.crc32(body)) + body
+
+
+def decode_frames(blob: bytes) -> tuple[list[SpooledRecord], int]:
+    """The whole frames at the start of a segment, and where they end.
+
+    Reading stops at the first frame that is cut short or fails its checksum:
+    the torn tail of a write the crash interrupted, never acknowledged.
+    """
+    records = []
+    position = 0
+    while position + _FRAME_HEADER.size <= len(blob):
+        length, checksum = _FRAME_HEADER.unpack_from(blob, position)
+        start = position + _FRAME_HEADER.size
+        end = start + length
+        if length < _BODY_HEADER.size or end > len(blob):
+            break
+        body = blob[start:end]
+        if zlib.crc32(body) != checksum:
+            break
+        arrival_ms, id_length = _BODY_HEADER.unpack_from(body)
+        id_end = _BODY_HEADER.size + id_length
+        if id_end > length:
+            break
+        try:
+            record_id = body[_BODY_HEADER.size : id_end].decode("utf-8")
+        except UnicodeDecodeError:
+            break
+        records.append(SpooledRecord(record_id, arrival_ms, body[id_end:]))
+        position = end
+    return records, position
+
+
+class _Waiter:
+    """One put waiting for its frames to be made durable by the leader of its batch."""
+
+    __slots__ = ("done", "error", "frames", "records")
+
+    def __init__(self, records: Sequence[SpooledRecord]) -> None:
+        self.records = records
+        self.frames = b"".join(encode_frame(record) for record in records)
+        self.done = False
+        self.error: BaseException | None = None
+
+
+class Spool:
+    """Append-only segment files with group commit, replay and release after delivery.
+
+    Concurrent `append` calls queue up; whichever caller finds no write in
+    progress becomes the leader and writes the whole queue with one fsync,
+    while the others wait on a condition variable. `on_durable` runs under the
+    I/O lock right after the fsync, so `seal` (rotating to a new segment while
+    taking the buffered records) never splits a record from its segment.
+    """
+
+    def __init__(
+        self, directory: Path, on_durable: Callable[[Sequence[SpooledRecord]], None]
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._on_durable = on_durable
+        self._lock_fd = os.open(self.directory / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock_fd)
+            raise SpoolInUse(
+                f"{self.directory} is in use by another running delivery stream"
+            ) from None
+        self._queue_lock = threading.Condition(threading.Lock())
+        self._queue: list[_Waiter] = []
+        self._leader_active = False
+        self._io_lock = threading.Lock()
+        self._closed = False
+        existing = self.segment_numbers()
+        self._next_number = (existing[-1] + 1) if existing else 1
+        self._fd: int | None = None
+        self._size = 0
+
+    def segment_path(self, number: int) -> Path:
+        """The file of segment `number`."""
+        return self.directory / f"{_SEGMENT_PREFIX}{number:012d}{_SEGMENT_SUFFIX}"
+
+    def segment_numbers(self) -> list[int]:
+        """The numbers of the segment files on disk, ascending."""
+        numbers = []
+        for path in self.directory.glob(f"{_SEGMENT_PREFIX}*{_SEGMENT_SUFFIX}"):
+            digits = path.name[len(_SEGMENT_PREFIX) : -len(_SEGMENT_SUFFIX)]
+            if digits.isdigit():
+                numbers.append(int(digits))
+        return sorted(numbers)
+
+    def recover(self) -> list[SpooledRecord]:
+        """Every record left in the spool by an earlier run (torn tails skipped)."""
+        records: list[SpooledRecord] = []
+        for number in self.segment_numbers():
+            if number >= self._next_number:
+                continue
+            found, _ = decode_frames(self.segment_path(number).read_bytes())
+            records.extend(found)
+        return records
+
+    def append(self, records: Sequence[SpooledRecord]) -> None:
+        """Return once the records are fsynced (group commit); SpoolError if they could not be."""
+        waiter = _Waiter(records)
+        with self._queue_lock:
+            if self._closed:
+                raise SpoolError("the delivery stream is closed")
+            self._queue.append(waiter)
+            while not waiter.done:
+                if self._leader_active:
+                    self._queue_lock.wait()
+                    continue
+                self._lead()
+        if waiter.error is not None:
+            raise SpoolError(f"spool write failed: {waiter.error}") from waiter.error
+
+    def _lead(self) -> None:
+        """Write everything queued so far with one fsync (called holding the queue lock)."""
+        self._leader_active = True
+        batch, self._queue = self._queue, []
+        self._queue_lock.release()
+        error: BaseException | None = SpoolError("the writing thread was interrupted")
+        try:
+            self._write(batch)
+            error = None
+        except Exception as failure:  # noqa: BLE001 - handed to every waiter of the batch
+            error = failure
+        finally:
+            self._queue_lock.acquire()
+            self._leader_active = False
+            for waiter in batch:
+                waiter.done = True
+                waiter.error = error
+            self._queue_lock.notify_all()
+
+    def _open_segment(self) -> int:
+        if self._fd is None:
+            path = self.segment_path(self._next_number)
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self._size = 0
+            # The new file's directory entry must be durable too, not only its data.
+            fsync_directory(self.directory)
+        return self._fd
+
+    def _rotate(self) -> None:
+        """Close the current segment; the next write starts a new one (holding the I/O lock)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+            self._next_number += 1
+
+    def _write(self, batch: Sequence[_Waiter]) -> None:
+        data = b"".join(waiter.frames for waiter in batch)
+        with self._io_lock:
+            fd = self._open_segment()
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            except OSError:
+                # Never leave a torn frame in front of later appends: cut it off,
+                # and start a fresh segment whatever happens.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, self._size)
+                self._rotate()
+                raise
+            self._size += len(data)
+            self._on_durable([record for waiter in batch for record in waiter.records])
+
+    def seal(self, take: Callable[[], T]) -> tuple[T, int]:
+        """Call `take` (hand over the buffered records) and rotate, atomically w.r.t. appends.
+
+        Returns take's result and the boundary: every segment numbered below it
+        holds only records handed over by now or earlier.
+        """
+        with self._io_lock:
+            taken = take()
+            self._rotate()
+            return taken, self._next_number
+
+    def release(self, boundary: int) -> None:
+        """Delete the segments below `boundary`: their records are durably delivered."""
+        removed = False
+        for number in self.segment_numbers():
+            if number < boundary:
+                self.segment_path(number).unlink(missing_ok=True)
+                removed = True
+        if removed:
+            fsync_directory(self.directory)
+
+    def close(self) -> None:
+        """Refuse further appends, close the segment and give up the lock (idempotent)."""
+        with self._queue_lock:
+            while self._leader_active:
+                self._queue_lock.wait()
+            if self._closed:
+                return
+            self._closed = True
+        with self._io_lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+        os.close(self._lock_fd)
+
+
+# ------------------------------------------------------------------- delivery stream
+
+
+@dataclass(frozen=True)
+class DeliveryStats:
+    """Counters for the CLI report (a snapshot)."""
+
+    records_put: int = 0
+    records_recovered: int = 0
+    flushes: int = 0
+    invocations: int = 0
+    rows_written: int = 0
+    records_dropped: int = 0
+    processing_failed: int = 0
+    conversion_failed: int = 0
+    parquet_objects: int = 0
+    error_objects: int = 0
+    raw_objects: int = 0
+
+
+@dataclass(frozen=True)
+class FlushReport:
+    """What one flush delivered, and the keys it wrote to the data bucket."""
+
+    records: int = 0
+    rows_written: int = 0
+    records_dropped: int = 0
+    processing_failed: int = 0
+    conversion_failed: int = 0
+    keys: tuple[str, ...] = ()
+
+
+@dataclass
+class _Delivery:
+    """The outcome of the processor for one flush, record by record."""
+
+    rows: list[tuple[SpooledRecord, bytes]] = field(default_factory=list)
+    dropped: int = 0
+    processing_errors: list[dict[str, Any]] = field(default_factory=list)
+    invocations: int = 0
+
+
+def _object_key(prefix: str, stream: str, oldest_ms: int, extension: str = "") -> str:
+    """`<prefix>dt=<oldest, UTC>/<stream>-<version>-<YYYY-MM-dd-HH-mm-ss>-<uuid><ext>`."""
+    oldest = datetime.fromtimestamp(oldest_ms // 1000, tz=UTC)
+    return (
+        f"{prefix}dt={oldest:%Y-%m-%d}/"
+        f"{stream}-{STREAM_VERSION}-{oldest:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}{extension}"
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+class LocalDeliveryStream:
+    """A Firehose Direct PUT stream with a Lambda processor and Parquet conversion, on disk."""
+
+    def __init__(
+        self,
+        lake: Path,
+        name: str = DEFAULT_STREAM_NAME,
+        processor: Handler | None = None,
+        *,
+        buffer_size_mb: float = 1.0,
+        buffer_interval_s: float = 5.0,
+        processor_retries: int = DEFAULT_PROCESSOR_RETRIES,
+        processor_name: str = DEFAULT_PROCESSOR_NAME,
+        store: LocalObjectStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if buffer_size_mb <= 0 or buffer_interval_s < 0 or processor_retries < 0:
+            raise ValueError("buffer size must be positive; interval and retries not negative")
+        self.lake = Path(lake)
+        self.name = name
+        self.store = store if store is not None else lake_object_store(self.lake)
+        self.processor = processor if processor is not None else install_local_archiver(self.store)
+        self.processor_name = processor_name
+        self.processor_retries = processor_retries
+        self.buffer_bytes_limit = int(buffer_size_mb * 1024 * 1024)
+        self.buffer_interval_s = buffer_interval_s
+        self.arn = f"arn:aws:firehose:{LOCAL_REGION}:{LOCAL_ACCOUNT}:deliverystream/{name}"
+        self.lambda_arn = LambdaContext(function_name=processor_name).invoked_function_arn
+        self._clock = clock
+        self._reader = OpenXJsonReader(MESSAGES)
+        self._state = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._buffer: list[SpooledRecord] = []
+        self._buffered_bytes = 0
+        self._oldest_ms: int | None = None
+        self._stats: dict[str, int] = {f.name: 0 for f in fields(DeliveryStats)}
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._timer: threading.Thread | None = None
+        self._closed = False
+        self._spool = Spool(self.lake / SPOOL_DIR / name, on_durable=self._buffer_records)
+        recovered = self._spool.recover()
+        self._buffer_records(recovered)
+        self._count("records_recovered", len(recovered))
+
+    # -- Firehose API -------------------------------------------------------------
+
+    def put_record(
+        self, *, DeliveryStreamName: str, Record: Any, **_ignored: Any
+    ) -> dict[str, Any]:
+        """Firehose PutRecord: {"RecordId", "Encrypted"} once the record is durable."""
+        self._check_stream(DeliveryStreamName, "PutRecord")
+        data = self._record_data(Record, "PutRecord", "record")
+        spooled = self._spooled([data])
+        try:
+            self._spool.append(spooled)
+        except SpoolError as error:
+            raise firehose_error(
+                "ServiceUnavailableException", str(error), "PutRecord", status=503
+            ) from error
+        self._after_put(len(spooled))
+        return {"RecordId": spooled[0].record_id, "Encrypted": False}
+
+    def put_record_batch(
+        self,
+        *,
+        DeliveryStreamName: str,
+        Records: Any,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """Firehose PutRecordBatch: per-record RecordId or ErrorCode, and FailedPutCount."""
+        operation = "PutRecordBatch"
+        self._check_stream(DeliveryStreamName, operation)
+        if not isinstance(Records, list | tuple) or not 1 <= len(Records) <= MAX_BATCH_RECORDS:
+            raise firehose_error(
+                "InvalidArgumentException",
+                "1 validation error detected: Value at 'records' failed to satisfy constraint: "
+                f"Member must have length between 1 and {MAX_BATCH_RECORDS}",
+                operation,
+            )
+        datas = [
+            self._record_data(record, operation, f"records.{i + 1}.member")
+            for i, record in enumerate(Records)
+        ]
+        if sum(len(data) for data in datas) > MAX_BATCH_BYTES:
+            raise firehose_error(
+                "InvalidArgumentException",
+                f"The records in one PutRecordBatch call exceed {MAX_BATCH_BYTES} bytes (4 MiB)",
+                operation,
+            )
+        spooled = self._spooled(datas)
+        try:
+            self._spool.append(spooled)
+        except SpoolError as error:
+            logger.warning("spool write failed: %s", type(error.__cause__).__name__)
+            failed = {"ErrorCode": "ServiceUnavailableException", "ErrorMessage": str(error)}
+            return {
+                "FailedPutCount": len(spooled),
+                "Encrypted": False,
+                "RequestResponses": [dict(failed) for _ in spooled],
+            }
+        self._after_put(len(spooled))
+        return {
+            "FailedPutCount": 0,
+            "Encrypted": False,
+            "RequestResponses": [{"RecordId": record.record_id} for record in spooled],
+        }
+
+    def _check_stream(self, name: str, operation: str) -> None:
+        if name != self.name:
+            raise firehose_error(
+                "ResourceNotFoundException",
+                f"Firehose {name} under account {LOCAL_ACCOUNT} not found.",
+                operation,
+            )
+
+    @staticmethod
+    def _record_data(record: Any, operation: str, member: str) -> bytes:
+        data = record.get("Data") if isinstance(record, dict) else None
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise firehose_error(
+                "InvalidArgumentException", f"{member}.data must be a blob (bytes)", operation
+            )
+        if len(data) > MAX_RECORD_BYTES:
+            raise firehose_error(
+                "InvalidArgumentException",
+                f"1 validation error detected: Value at '{member}.data' failed to satisfy "
+                f"constraint: Member must have length less than or equal to {MAX_RECORD_BYTES}",
+                operation,
+            )
+        return bytes(data)
+
+    def _spooled(self, datas: Iterable[bytes]) -> list[SpooledRecord]:
+        arrival_ms = _now_ms(self._clock)
+        return [SpooledRecord(uuid.uuid4().hex, arrival_ms, data) for data in datas]
+
+    def _after_put(self, count: int) -> None:
+        self._count("records_put", count)
+        if self._buffer_full():
+            if self._timer is not None:
+                self._wake.set()
+            else:
+                # Without the background thread the putter delivers, or nothing would.
+                # The record is already durable: a failed delivery is retried by the
+                # next flush, so the put itself still succeeds.
+                try:
+                    self.flush()
+                except Exception as error:  # noqa: BLE001 - records stay spooled and buffered
+                    logger.warning("flush failed, will retry: %s", type(error).__name__)
+
+    # -- buffer -------------------------------------------------------------------
+
+    def _buffer_records(self, records: Sequence[SpooledRecord]) -> None:
+        if not records:
+            return
+        with self._state:
+            was_empty = not self._buffer
+            self._buffer.extend(records)
+            self._buffered_bytes += sum(len(record.data) for record in records)
+            oldest = min(record.arrival_ms for record in records)
+            if self._oldest_ms is None or oldest < self._oldest_ms:
+                self._oldest_ms = oldest
+        if was_empty:
+            self._wake.set()
+
+    def _take_buffer(self) -> list[SpooledRecord]:
+        with self._state:
+            taken, self._buffer = self._buffer, []
+            self._buffered_bytes = 0
+            self._oldest_ms = None
+            return taken
+
+    def _return_to_buffer(self, records: Sequence[SpooledRecord]) -> None:
+        with self._state:
+            self._buffer[:0] = records
+            self._buffered_bytes += sum(len(record.data) for record in records)
+            self._oldest_ms = min(record.arrival_ms for record in self._buffer)
+
+    def _buffer_full(self) -> bool:
+        with self._state:
+            return self._buffered_bytes >= self.buffer_bytes_limit
+
+    def _seconds_until_due(self) -> float | None:
+        """0 when a flush is due, the wait until the oldest record is due, None if empty."""
+        with self._state:
+            if not self._buffer:
+                return None
+            if self._buffered_bytes >= self.buffer_bytes_limit:
+                return 0.0
+            assert self._oldest_ms is not None  # a non-empty buffer has an oldest record
+            age = self._clock() - self._oldest_ms / 1000
+            return max(0.0, self.buffer_interval_s - age)
+
+    @property
+    def buffered_records(self) -> int:
+        """How many acknowledged records wait for the next flush."""
+        with self._state:
+            return len(self._buffer)
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def start(self) -> LocalDeliveryStream:
+        """Start the background thread that flushes by the buffering hints."""
+        if self._closed:
+            raise RuntimeError("the delivery stream is closed")
+        if self._timer is None:
+            self._timer = threading.Thread(
+                target=self._run_timer, name=f"delivery-stream-{self.name}", daemon=True
+            )
+            self._timer.start()
+        return self
+
+    def _run_timer(self) -> None:
+        while not self._stop.is_set():
+            due = self._seconds_until_due()
+            if due is None or due > 0:
+                # Woken early by the first record of an empty buffer, a full buffer or close().
+                self._wake.wait(due)
+                self._wake.clear()
+                continue
+            try:
+                self.flush()
+            except Exception as error:  # noqa: BLE001 - keep buffering; Firehose retries delivery
+                logger.warning("flush failed, will retry: %s", type(error).__name__)
+                self._stop.wait(_RETRY_PAUSE_SECONDS)
+
+    def close(self) -> None:
+        """Stop the timer, deliver what is buffered and close the spool (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        self._wake.set()
+        if self._timer is not None:
+            self._timer.join()
+        try:
+            self.flush()
+        finally:
+            self._spool.close()
+
+    def __enter__(self) -> LocalDeliveryStream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def stats(self) -> DeliveryStats:
+        """A snapshot of the counters (raw objects counted by the object store)."""
+        with self._state:
+            counters = dict(self._stats)
+        counters["raw_objects"] = self.store.put_count(RAW_BUCKET)
+        return DeliveryStats(**counters)
+
+    def _count(self, counter: str, amount: int = 1) -> None:
+        with self._state:
+            self._stats[counter] += amount
+
+    # -- flush --------------------------------------------------------------------
+
+    def flush(self) -> FlushReport:
+        """Deliver every buffered record now; on failure they stay buffered and spooled."""
+        with self._flush_lock:
+            records, boundary = self._spool.seal(self._take_buffer)
+            if not records:
+                return FlushReport()
+            reports = []
+            try:
+                for group in self._buffer_groups(records):
+                    reports.append(self._deliver(group))
+            except BaseException:
+                self._return_to_buffer(records)
+                raise
+            self._spool.release(boundary)
+            self._count("flushes")
+            return FlushReport(
+                records=sum(r.records for r in reports),
+                rows_written=sum(r.rows_written for r in reports),
+                records_dropped=sum(r.records_dropped for r in reports),
+                processing_failed=sum(r.processing_failed for r in reports),
+                conversion_failed=sum(r.conversion_failed for r in reports),
+                keys=tuple(key for r in reports for key in r.keys),
+            )
+
+    def _buffer_groups(self, records: Sequence[SpooledRecord]) -> list[list[SpooledRecord]]:
+        """Buffer-sized groups, one set of objects each (a replayed backlog is not one object)."""
+        groups: list[list[SpooledRecord]] = [[]]
+        size = 0
+        for record in records:
+            if size >= self.buffer_bytes_limit:
+                groups.append([])
+                size = 0
+            groups[-1].append(record)
+            size += len(record.data)
+        return groups
+
+    def _deliver(self, records: Sequence[SpooledRecord]) -> FlushReport:
+        delivery = _Delivery()
+        for chunk in self._invocation_chunks(records):
+            self._transform(chunk, delivery)
+        conversion = self._reader.read([row for _, row in delivery.rows])
+        keys: list[str] = []
+        if conversion.table.num_rows:
+            written = [delivery.rows[index][0] for index in conversion.row_records]
+            key = _object_key(
+                c.MESSAGES_PREFIX,
+                self.name,
+                min(record.arrival_ms for record in written),
+                ".parquet",
+            )
+            self.store.put_object(Bucket=DATA_BUCKET, Key=key, Body=parquet_bytes(conversion.table))
+            keys.append(key)
+        ended_ms = _now_ms(self._clock)
+        conversion_errors = [
+            self._conversion_error(
+                *delivery.rows[failure.index], failure.code, failure.message, ended_ms
+            )
+            for failure in conversion.failures
+        ]
+        for output, errors in (
+            (ERROR_PROCESSING_FAILED, delivery.processing_errors),
+            (ERROR_FORMAT_CONVERSION_FAILED, conversion_errors),
+        ):
+            if errors:
+                keys.append(self._write_errors(output, errors))
+        report = FlushReport(
+            records=len(records),
+            rows_written=conversion.table.num_rows,
+            records_dropped=delivery.dropped,
+            processing_failed=len(delivery.processing_errors),
+            conversion_failed=len(conversion_errors),
+            keys=tuple(keys),
+        )
+        with self._state:
+            self._stats["invocations"] += delivery.invocations
+            self._stats["rows_written"] += report.rows_written
+            self._stats["records_dropped"] += report.records_dropped
+            self._stats["processing_failed"] += report.processing_failed
+            self._stats["conversion_failed"] += report.conversion_failed
+            self._stats["parquet_objects"] += 1 if conversion.table.num_rows else 0
+            self._stats["error_objects"] += len(keys) - (1 if conversion.table.num_rows else 0)
+        return report
+
+    @staticmethod
+    def _invocation_chunks(records: Sequence[SpooledRecord]) -> list[list[SpooledRecord]]:
+        """Split so no transformation event exceeds Lambda's 6 MB payload."""
+        chunks: list[list[SpooledRecord]] = [[]]
+        size = _EVENT_OVERHEAD_BYTES
+        for record in records:
+            record_size = (
+                4 * ((len(record.data) + 2) // 3) + len(record.record_id) + _RECORD_OVERHEAD_BYTES
+            )
+            if chunks[-1] and size + record_size > MAX_INVOCATION_PAYLOAD_BYTES:
+                chunks.append([])
+                size = _EVENT_OVERHEAD_BYTES
+            chunks[-1].append(record)
+            size += record_size
+        return chunks
+
+    def _event(self, chunk: Sequence[SpooledRecord]) -> dict[str, Any]:
+        return {
+            "invocationId": str(uuid.uuid4()),
+            "deliveryStreamArn": self.arn,
+            "region": LOCAL_REGION,
+            "records": [
+                {
+                    "recordId": record.record_id,
+                    "approximateArrivalTimestamp": record.arrival_ms,
+                    "data": _b64(record.data),
+                }
+                for record in chunk
+            ],
+        }
+
+    def _transform(self, chunk: Sequence[SpooledRecord], delivery: _Delivery) -> None:
+        """Invoke the processor (retrying if it raises) and sort its answer record by record."""
+        attempts = 0
+        response: Any = None
+        while True:
+            attempts += 1
+            delivery.invocations += 1
+            try:
+                response = invoke(self.processor, self._event(chunk), self.processor_name)
+                break
+            except Exception as error:  # noqa: BLE001 - any error of the function is a FunctionError
+                logger.warning("processor attempt %d failed: %s", attempts, type(error).__name__)
+                if attempts > self.processor_retries:
+                    self._fail(chunk, FUNCTION_ERROR, FUNCTION_ERROR_MESSAGE, attempts, delivery)
+                    return
+        entries = response.get("records") if isinstance(response, dict) else None
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            self._fail(chunk, JSON_PROCESSING, JSON_PROCESSING_MESSAGE, attempts, delivery)
+            return
+        by_id: dict[str, dict[str, Any]] = {}
+        duplicated: set[str] = set()
+        for entry in entries:
+            record_id = entry.get("recordId")
+            if not isinstance(record_id, str):
+                continue
+            if record_id in by_id:
+                duplicated.add(record_id)
+            by_id[record_id] = entry
+        for record in chunk:
+            entry = by_id.get(record.record_id)
+            if entry is None:
+                self._fail(
+                    [record], MISSING_RECORD_ID, MISSING_RECORD_ID_MESSAGE, attempts, delivery
+                )
+            elif record.record_id in duplicated:
+                self._fail(
+                    [record], DUPLICATED_RECORD_ID, DUPLICATED_RECORD_ID_MESSAGE, attempts, delivery
+                )
+            elif entry.get("result") == "Dropped":
+                delivery.dropped += 1
+            elif entry.get("result") == "ProcessingFailed":
+                self._fail(
+                    [record],
+                    PROCESSING_FAILED_STATUS,
+                    PROCESSING_FAILED_STATUS_MESSAGE,
+                    attempts,
+                    delivery,
+                )
+            elif entry.get("result") == "Ok" and isinstance(entry.get("data"), str):
+                try:
+                    row = base64.b64decode(entry["data"], validate=True)
+                except (binascii.Error, ValueError):
+                    self._fail([record], FUNCTION_ERROR, INVALID_OUTPUT_MESSAGE, attempts, delivery)
+                    continue
+                delivery.rows.append((record, row))
+            else:
+                self._fail([record], FUNCTION_ERROR, INVALID_OUTPUT_MESSAGE, attempts, delivery)
+
+    def _fail(
+        self,
+        records: Iterable[SpooledRecord],
+        code: str,
+        message: str,
+        attempts: int,
+        delivery: _Delivery,
+    ) -> None:
+        ended_ms = _now_ms(self._clock)
+        delivery.processing_errors.extend(
+            {
+                "attemptsMade": attempts,
+                "arrivalTimestamp": record.arrival_ms,
+                "errorCode": code,
+                "errorMessage": message,
+                "attemptEndingTimestamp": ended_ms,
+                "rawData": _b64(record.data),
+                "lambdaArn": self.lambda_arn,
+            }
+            for record in records
+        )
+
+    def _conversion_error(
+        self, record: SpooledRecord, row: bytes, code: str, message: str, ended_ms: int
+    ) -> dict[str, Any]:
+        return {
+            "attemptsMade": 1,
+            "arrivalTimestamp": record.arrival_ms,
+            "lastErrorCode": code,
+            "lastErrorMessage": message,
+            "attemptEndingTimestamp": ended_ms,
+            "rawData": _b64(row),
+            # Direct PUT records have no Kinesis sequence numbers.
+            "sequenceNumber": None,
+            "subSequenceNumber": None,
+            "dataCatalogTable": {
+                "catalogId": LOCAL_ACCOUNT,
+                "databaseName": DATABASE_DEFAULT,
+                "tableName": MESSAGES.name,
+                "region": LOCAL_REGION,
+                "versionId": "LATEST",
+                "catalogArn": f"arn:aws:glue:{LOCAL_REGION}:{LOCAL_ACCOUNT}:catalog",
+            },
+        }
+
+    def _write_errors(self, output_type: str, errors: Sequence[dict[str, Any]]) -> str:
+        """One NDJSON object of error records under errors/<output type>/dt=.../."""
+        key = _object_key(
+            f"{c.ERRORS_PREFIX}{output_type}/",
+            self.name,
+            min(error["arrivalTimestamp"] for error in errors),
+        )
+        body = b"".join(jsoncodec.dumps(error) + b"\n" for error in errors)
+        self.store.put_object(Bucket=DATA_BUCKET, Key=key, Body=body)
+        return key

@@ -1,0 +1,88 @@
+"""Arguments and checks shared by several subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from functions.errors import SettingsError
+from functions.settings import parse_chat_ids
+from scripts.cli import CliError
+
+CHAT_IDS_ENV = "TGPIPE_CHAT_IDS"
+
+
+def add_lake_argument(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """--lake DIR: the local lake (data/ and raw/ laid out like the S3 buckets)."""
+    parser.add_argument(
+        "--lake",
+        type=Path,
+        required=required,
+        metavar="DIR",
+        help="the local lake directory (data/ and raw/ laid out like the S3 buckets)",
+    )
+
+
+def add_chat_ids_argument(parser: argparse.ArgumentParser) -> None:
+    """--chat-ids IDS, falling back to $TGPIPE_CHAT_IDS."""
+    parser.add_argument(
+        "--chat-ids",
+        metavar="IDS",
+        help=f"comma-separated chat ids to keep, e.g. -1001234567890 (default: ${CHAT_IDS_ENV})",
+    )
+
+
+def chat_ids(args: argparse.Namespace) -> frozenset[int]:
+    """The chat allow-list from --chat-ids or the environment, or a clear error."""
+    raw = args.chat_ids or os.environ.get(CHAT_IDS_ENV, "")
+    if not raw.strip():
+        raise CliError(
+            f"which chats? pass --chat-ids -1001234567890[,...] or set {CHAT_IDS_ENV} "
+            "(group ids are negative; supergroups start with -100)"
+        )
+    try:
+        return parse_chat_ids(raw, variable="--chat-ids")
+    except SettingsError as error:
+        raise CliError(str(error)) from None
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
+
+
+def port_number(text: str) -> int:
+    """argparse type: 0-65535 (0 picks a free port)."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
+
+
+@contextmanager
+def progress_bar(total: float, description: str = "ingesting") -> Iterator[Callable[[float], None]]:
+    """A rich progress bar on a terminal (bytes done of total); silent when not a TTY."""
+    if not sys.stderr.isatty():
+        yield lambda amount: None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        console=None,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda amount: progress.advance(task, amount)

@@ -1,0 +1,198 @@
+"""The local stack end to end: real HTTP on loopback, real processes, real Parquet."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import signal
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pyarrow.parquet as pq
+import pytest
+
+from local.generator import DEFAULT_CHAT_ID, GeneratedUpdate, generate_updates, write_ndjson
+from local.query import LocalQueryEngine
+from scripts.cli import main
+from scripts.send_updates import send_updates
+from tests.e2e.conftest import SECRET, serve_process
+
+
+def parquet_update_ids(lake: Path) -> list[int]:
+    files = sorted((lake / "data" / "messages").rglob("*.parquet"))
+    return [i for f in files for i in pq.read_table(f, columns=["update_id"]).column(0).to_pylist()]
+
+
+def raw_lines(lake: Path) -> list[bytes]:
+    objects = sorted((lake / "raw" / "updates").rglob("*.ndjson.gz"))
+    return [line for o in objects for line in gzip.decompress(o.read_bytes()).split(b"\n") if line]
+
+
+def allowed(updates: list[GeneratedUpdate]) -> list[GeneratedUpdate]:
+    return [u for u in updates if u.chat_id == DEFAULT_CHAT_ID]
+
+
+def test_updates_sent_over_http_land_as_parquet_and_raw(tmp_path: Path) -> None:
+    # GIVEN a running `tgpipe serve` and 400 generated updates (foreign chats, redeliveries)
+    updates = generate_updates(400, seed=3)
+    with serve_process(tmp_path, str(DEFAULT_CHAT_ID)) as (process, url):
+        # WHEN they are sent over real HTTP and the server is stopped with SIGTERM
+        report = send_updates(url, [u.body for u in updates], secret=SECRET, concurrency=8)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    # THEN every update was answered 200, and each accepted one is in Parquet and raw
+    assert report.status_counts == {200: len(updates)}
+    kept = allowed(updates)
+    assert sorted(parquet_update_ids(tmp_path)) == sorted(u.update_id for u in kept)
+    assert sorted(raw_lines(tmp_path)) == sorted(u.body for u in kept)
+
+
+def post(url: str, body: bytes, connection: http.client.HTTPConnection) -> int:
+    connection.request(
+        "POST",
+        urlsplit(url).path,
+        body=body,
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET},
+    )
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def test_sigkill_during_serve_loses_no_acknowledged_update(tmp_path: Path) -> None:
+    updates = allowed(generate_updates(600, seed=11, duplicate_share=0.0))
+    acknowledged: list[GeneratedUpdate] = []
+    # GIVEN a server with a long buffer interval, so acknowledged updates sit in its buffer
+    with serve_process(tmp_path, str(DEFAULT_CHAT_ID), "--buffer-seconds", "600") as (process, url):
+        host = urlsplit(url)
+        killed = threading.Event()
+        connection = http.client.HTTPConnection(host.hostname or "", host.port, timeout=10)
+        for number, update in enumerate(updates):
+            # WHEN it is SIGKILLed in the middle of the stream
+            if number == 350:
+                process.send_signal(signal.SIGKILL)
+                process.wait(timeout=30)
+                killed.set()
+            try:
+                if post(url, update.body, connection) == 200:
+                    acknowledged.append(update)
+            except OSError:
+                break
+        assert killed.is_set()
+    assert len(acknowledged) >= 350
+    # THEN after a restart (which replays the spool) every acknowledged update is in the lake
+    with serve_process(tmp_path, str(DEFAULT_CHAT_ID)) as (process, _url):
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    landed = set(parquet_update_ids(tmp_path))
+    missing = [u.update_id for u in acknowledged if u.update_id not in landed]
+    assert missing == []
+    assert {u.body for u in acknowledged} <= set(raw_lines(tmp_path))
+
+
+def test_ingest_of_ten_thousand_updates_with_redeliveries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN 10,000 generated updates with Telegram-style redeliveries, as NDJSON
+    updates = generate_updates(10_000, seed=5, duplicate_share=0.05)
+    source = tmp_path / "updates.ndjson"
+    write_ndjson(source, updates)
+    lake = tmp_path / "lake"
+    # WHEN they are ingested
+    code = main(["ingest", str(source), "--lake", str(lake), "--chat-ids", str(DEFAULT_CHAT_ID)])
+    assert code == 0
+    kept = allowed(updates)
+    out = capsys.readouterr().out
+    assert f"accepted {len(kept)}, ignored {len(updates) - len(kept)}" in out
+    # THEN messages_unique has one row per distinct accepted update id
+    with LocalQueryEngine(lake) as engine:
+        _, rows = engine.query("SELECT count(*), count(DISTINCT update_id) FROM messages_unique")
+    distinct = {u.update_id for u in kept}
+    assert rows[0] == (len(distinct), len(distinct))
+    # AND every accepted update is in the raw archive byte for byte
+    archived = set(raw_lines(lake))
+    assert all(u.body in archived for u in kept)
+    assert any(u.is_duplicate for u in kept)
+
+
+def test_ingest_reports_bad_lines_with_file_and_line_and_keeps_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = generate_updates(3, seed=1, foreign_share=0.0, duplicate_share=0.0)
+    source = tmp_path / "mixed.ndjson"
+    source.write_bytes(
+        good[0].body + b"\n{not json\n" + good[1].body + b"\n[1,2]\n" + good[2].body + b"\n"
+    )
+    code = main(
+        [
+            "ingest",
+            str(source),
+            "--lake",
+            str(tmp_path / "lake"),
+            "--chat-ids",
+            str(DEFAULT_CHAT_ID),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 1
+    assert f"{source}:2:" in captured.err
+    assert f"{source}:4:" in captured.err
+    assert "Traceback" not in captured.err
+    assert "accepted 3, ignored 0, rejected 2" in captured.out
+    assert sorted(parquet_update_ids(tmp_path / "lake")) == sorted(u.update_id for u in good)
+
+
+def test_ingest_without_chat_ids_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TGPIPE_CHAT_IDS", raising=False)
+    source = tmp_path / "u.json"
+    source.write_bytes(b"{}")
+    assert main(["ingest", str(source), "--lake", str(tmp_path / "lake")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--chat-ids" in err
+
+
+def test_serve_on_a_taken_port_is_one_clear_line(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import ROOT
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "scripts.cli",
+                "serve",
+                "--lake",
+                str(tmp_path),
+                "--port",
+                str(port),
+                "--chat-ids",
+                "-100",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert "already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_runs_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lake = tmp_path / "demo"
+    assert main(["demo", "--lake", str(lake), "--count", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "messages_unique" in out
+    assert "error records 0" in out
+    assert parquet_update_ids(lake)

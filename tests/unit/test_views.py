@@ -1,0 +1,191 @@
+"""The Athena SQL files: views parse as Trino and transpile; query parameters render safely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from glue_schema import MESSAGES
+from glue_schema import views as views_module
+from glue_schema.views import (
+    VIEW_NAMES,
+    VIEWS_DIR,
+    QueryParameterError,
+    QueryParameters,
+    UnknownQueryError,
+    create_view_statement,
+    placeholders,
+    query_names,
+    query_sql,
+    render,
+    view_sql,
+    views,
+)
+from local.query import QueryError, transpile
+
+
+def test_every_view_file_is_listed_and_every_listed_view_has_a_file() -> None:
+    assert sorted(path.stem for path in VIEWS_DIR.glob("*.sql")) == sorted(VIEW_NAMES)
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_view_sql_parses_as_trino(name: str) -> None:
+    tree = sqlglot.parse_one(view_sql(name), read="trino")
+    assert isinstance(tree, exp.Select)
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_view_projects_the_messages_columns_then_dt(name: str) -> None:
+    # The views list their columns: this keeps them in step with glue_schema.
+    tree = sqlglot.parse_one(view_sql(name), read="trino")
+    assert isinstance(tree, exp.Query)
+    assert tree.named_selects == [*MESSAGES.column_names, "dt"]
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_view_reads_only_the_messages_table(name: str) -> None:
+    tree = sqlglot.parse_one(view_sql(name), read="trino")
+    assert {table.name for table in tree.find_all(exp.Table)} == {"messages"}
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_view_transpiles_to_duckdb_that_parses_back(name: str) -> None:
+    duck_sql = transpile(view_sql(name))
+    tree = sqlglot.parse_one(duck_sql, read="duckdb")
+    assert isinstance(tree, exp.Query)
+    assert tree.named_selects == [*MESSAGES.column_names, "dt"]
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_create_view_statement_is_trino_ddl_for_that_view(name: str) -> None:
+    tree = sqlglot.parse_one(create_view_statement(name), read="trino")
+    assert isinstance(tree, exp.Create)
+    assert tree.args["kind"] == "VIEW"
+    assert tree.this.name == name
+
+
+def test_view_sql_has_no_header_comment_lines() -> None:
+    for select in views().values():
+        assert select.startswith("SELECT")
+
+
+def test_views_come_in_creation_order() -> None:
+    assert tuple(views()) == VIEW_NAMES
+
+
+def test_unknown_view_lists_the_views() -> None:
+    with pytest.raises(UnknownQueryError, match="messages_unique"):
+        view_sql("nope")
+
+
+def test_query_names_are_the_sql_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "b_daily.sql").write_text("SELECT 2")
+    (tmp_path / "a_top.sql").write_text("-- top\nSELECT 1\n")
+    (tmp_path / "Not-A-Name.sql").write_text("SELECT 3")
+    monkeypatch.setattr(views_module, "QUERIES_DIR", tmp_path)
+    assert query_names() == ("a_top", "b_daily")
+    assert query_sql("a_top") == "SELECT 1"
+
+
+@pytest.mark.parametrize("name", ["../views/messages_unique", "nope", ""])
+def test_unknown_or_outside_query_name_is_refused_with_the_names(name: str) -> None:
+    with pytest.raises(UnknownQueryError, match="available"):
+        query_sql(name)
+
+
+def test_missing_queries_folder_means_no_queries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views_module, "QUERIES_DIR", tmp_path / "absent")
+    assert query_names() == ()
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+
+def test_render_replaces_placeholders_with_literals() -> None:
+    sql = (
+        "SELECT x AT TIME ZONE {{tz}} FROM t WHERE dt >= date_add('day', -{{ days }}, current_date)"
+    )
+    rendered = render(sql, QueryParameters(days=14, tz="America/Sao_Paulo"))
+    assert rendered == (
+        "SELECT x AT TIME ZONE 'America/Sao_Paulo' FROM t"
+        " WHERE dt >= date_add('day', -14, current_date)"
+    )
+    assert isinstance(sqlglot.parse_one(rendered, read="trino"), exp.Select)
+
+
+def test_render_without_placeholders_returns_the_text_unchanged() -> None:
+    assert render("SELECT 1", None) == "SELECT 1"
+
+
+def test_render_refuses_missing_parameters() -> None:
+    with pytest.raises(QueryParameterError, match="tz"):
+        render("SELECT {{tz}}")
+
+
+def test_render_refuses_unknown_placeholders() -> None:
+    with pytest.raises(QueryParameterError, match="limit"):
+        render("SELECT 1 LIMIT {{limit}}", QueryParameters())
+
+
+def test_placeholders_are_found_with_or_without_spaces() -> None:
+    assert placeholders("{{days}} {{ tz }} {days}") == {"days", "tz"}
+
+
+@pytest.mark.parametrize(
+    "tz", ["UTC", "America/Sao_Paulo", "Europe/Lisbon", "Asia/Kolkata", "Etc/GMT+3"]
+)
+def test_iana_zones_are_accepted(tz: str) -> None:
+    assert QueryParameters(tz=tz).literals()["tz"] == f"'{tz}'"
+
+
+@pytest.mark.parametrize(
+    "tz", ["", "Mars/Olympus_Mons", "UTC'; DROP TABLE messages; --", "utc", "+03:00", 3]
+)
+def test_other_zones_are_refused(tz: object) -> None:
+    with pytest.raises(QueryParameterError, match="tz"):
+        QueryParameters(tz=tz)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("days", [0, -1, 3661, True, 1.5, "7", "7; DROP TABLE messages"])
+def test_days_other_than_a_whole_number_in_range_are_refused(days: object) -> None:
+    with pytest.raises(QueryParameterError, match="days"):
+        QueryParameters(days=days)  # type: ignore[arg-type]
+
+
+# --- transpiling ----------------------------------------------------------------------------
+
+
+def test_at_time_zone_becomes_the_polyfill_that_reads_the_timestamp_as_utc() -> None:
+    duck_sql = transpile("SELECT hour(sent_at AT TIME ZONE 'America/Sao_Paulo') FROM messages")
+    assert "AT TIME ZONE" not in duck_sql.upper()
+    assert "AT_TIMEZONE(sent_at, 'America/Sao_Paulo')" in duck_sql
+
+
+def test_date_arithmetic_on_a_date_stays_a_date() -> None:
+    duck_sql = transpile("SELECT date_add('day', -7, current_date)")
+    assert duck_sql.startswith("SELECT CAST(")
+    assert "AS DATE)" in duck_sql
+
+
+def test_timestamp_arithmetic_is_left_alone() -> None:
+    duck_sql = transpile("SELECT date_add('hour', 3, sent_at) FROM messages")
+    assert "AS DATE" not in duck_sql
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELEC 1", "SQL syntax"),
+        ("SELECT 1; SELECT 2", "one SQL statement"),
+        ("DROP TABLE messages", "only queries"),
+        ("INSERT INTO messages SELECT * FROM messages", "only queries"),
+    ],
+)
+def test_transpile_refuses_what_is_not_one_query(sql: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        transpile(sql)
