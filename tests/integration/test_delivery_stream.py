@@ -426,7 +426,7 @@ def test_a_replayed_backlog_is_delivered_in_buffer_sized_objects(
         ]
     )
     earlier.close()
-    stream = make_stream(processor=respond_ok(id_row), buffer_size_mb=0.005)
+    stream = make_stream(processor=respond_ok(id_row), buffer_size_mb=0.004)
     report = stream.flush()
     assert len(list((lake / "data/messages").rglob("*.parquet"))) == 2
     assert report.rows_written == 3
