@@ -21,7 +21,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck infra-check
 	$(BIN)/pytest
 
 # The committed CloudFormation template, regenerated from infra/ (a test fails on drift).

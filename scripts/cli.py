@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from functions.errors import SettingsError
 
@@ -21,6 +23,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scripts.ingest",
     "scripts.send_updates",
     "scripts.query_cmd",
+    "scripts.template_cmd",
+    "scripts.deploy",
+    "scripts.set_webhook",
 )
 
 EXIT_USAGE = 2
@@ -35,6 +40,12 @@ class CliError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Chat ids are negative: let "-1001234567890,-1001111111111" be a value,
+        # not an unknown option (argparse only allows plain negative numbers).
+        self._negative_number_matcher = re.compile(r"^-\d+(,-?\d+)*$|^-\d*\.\d+$")
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 

@@ -1,0 +1,571 @@
+"""`tgpipe deploy`: package the functions, upload, deploy the stack by change set, create views.
+
+Steps, each printed as it happens:
+1. build the function package (functions/ + glue_schema/, byte-for-byte reproducible);
+2. upload it, and the template, to the artifacts bucket under content-hash keys
+   (the bucket is created private and encrypted when missing);
+3. create a change set, show it, execute it and follow the stack events; on a
+   rollback, name the resource that failed and why;
+4. create or replace the Athena views from glue_schema/views/*.sql;
+5. print the webhook URL and the command that registers it with Telegram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import graphlib
+import hashlib
+import io
+import json
+import re
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from infra import names as n
+from infra.template import template_json
+from scripts.cli import CliError
+from scripts.common import add_chat_ids_argument, chat_ids
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: What the Lambda package holds: the handlers and the schema they import, nothing else.
+PACKAGE_ROOTS = ("functions", "glue_schema")
+VIEWS_DIR = PROJECT_ROOT / "glue_schema" / "views"
+#: The earliest date a zip entry can carry: same files, same bytes, whatever their mtimes.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+POLL_SECONDS = 5.0
+STACK_TIMEOUT_SECONDS = 3600.0
+QUERY_TIMEOUT_SECONDS = 300.0
+
+T = TypeVar("T")
+Sleep = Callable[[float], None]
+
+
+# --- The package ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Package:
+    """The zipped function code and the content hash it is stored under."""
+
+    body: bytes
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the zip bytes."""
+        return hashlib.sha256(self.body).hexdigest()
+
+    @property
+    def key(self) -> str:
+        """The artifacts-bucket key: the same code always lands on the same key."""
+        return f"functions/{self.sha256}.zip"
+
+
+def package_files(root: Path = PROJECT_ROOT) -> list[tuple[str, Path]]:
+    """(name in the zip, file) for every file the package holds, in name order."""
+    files = []
+    for top in PACKAGE_ROOTS:
+        for path in (root / top).rglob("*"):
+            relative = path.relative_to(root)
+            if not path.is_file() or path.suffix in (".pyc", ".pyo"):
+                continue
+            if any(part == "__pycache__" or part.startswith(".") for part in relative.parts):
+                continue
+            files.append((relative.as_posix(), path))
+    return sorted(files)
+
+
+def build_package(root: Path = PROJECT_ROOT) -> Package:
+    """The deterministic zip: sorted entries, fixed dates and modes, fixed compression."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, path in package_files(root):
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+            info.external_attr = 0o100644 << 16
+            info.create_system = 3  # Unix, whatever machine builds it.
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    return Package(buffer.getvalue())
+
+
+# --- AWS plumbing -----------------------------------------------------------
+
+
+def aws_client(service: str, region: str | None) -> Any:
+    """A boto3 client for `service` in `region` (or the configured default region)."""
+    import boto3
+    from botocore.exceptions import NoRegionError
+
+    try:
+        return boto3.client(service, region_name=region)  # type: ignore[call-overload]
+    except NoRegionError:
+        raise CliError("no AWS region: pass --region or set AWS_REGION") from None
+
+
+def aws_call(what: str, call: Callable[[], T]) -> T:
+    """Run one AWS call; credential and service errors become one CliError line."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    try:
+        return call()
+    except NoCredentialsError:
+        raise CliError(f"{what}: no AWS credentials (configure a profile or AWS_*)") from None
+    except ClientError as error:
+        detail = error.response.get("Error", {})
+        raise CliError(f"{what}: {detail.get('Code')}: {detail.get('Message')}") from None
+    except BotoCoreError as error:
+        raise CliError(f"{what}: {error}") from None
+
+
+def _error_code(error: Exception) -> str:
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def stack_status(cloudformation: Any, stack: str) -> str | None:
+    """The stack's status, or None when there is no such stack."""
+    from botocore.exceptions import ClientError
+
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    return str(stacks[0]["StackStatus"]) if stacks else None
+
+
+def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
+    """OutputKey → OutputValue of a deployed stack; CliError when there is no such stack."""
+    stacks = aws_call(
+        f"reading stack {stack}",
+        lambda: cloudformation.describe_stacks(StackName=stack)["Stacks"],
+    )
+    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+
+# --- Artifacts --------------------------------------------------------------
+
+
+def default_artifacts_bucket(sts: Any, region: str) -> str:
+    """`tgpipe-artifacts-<account>-<region>`: one per account and region."""
+    account = aws_call("finding your AWS account", lambda: sts.get_caller_identity()["Account"])
+    return f"tgpipe-artifacts-{account}-{region}"
+
+
+def ensure_artifacts_bucket(s3: Any, bucket: str, region: str) -> bool:
+    """Create the bucket private, encrypted, owner-enforced and TLS-only if missing; True if created."""
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return False
+    except ClientError as error:
+        if _error_code(error) not in ("404", "NoSuchBucket", "NotFound"):
+            raise CliError(
+                f"artifacts bucket {bucket} exists but is not yours to use "
+                f"({_error_code(error)}); pass --artifacts-bucket"
+            ) from None
+    create: dict[str, Any] = {"Bucket": bucket, "ObjectOwnership": "BucketOwnerEnforced"}
+    if region != "us-east-1":
+        create["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    aws_call(f"creating bucket {bucket}", lambda: s3.create_bucket(**create))
+    aws_call(
+        "blocking public access",
+        lambda: s3.put_public_access_block(
+            Bucket=bucket,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        ),
+    )
+    aws_call(
+        "enabling default encryption",
+        lambda: s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        ),
+    )
+    deny_plain_http = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    aws_call(
+        "setting the bucket policy",
+        lambda: s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(deny_plain_http)),
+    )
+    return True
+
+
+def upload(s3: Any, bucket: str, key: str, body: bytes) -> bool:
+    """Put `body` at `key` unless it is there already (content-hash keys); True if uploaded."""
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+        return False
+    except ClientError as error:
+        # 403 is what S3 answers for a missing key to a caller without ListBucket:
+        # try the put, which fails with a clear error if writing is forbidden too.
+        if _error_code(error) not in ("403", "404", "NoSuchKey", "NotFound"):
+            raise CliError(f"checking s3://{bucket}/{key}: {_error_code(error)}") from None
+    aws_call(
+        f"uploading s3://{bucket}/{key}", lambda: s3.put_object(Bucket=bucket, Key=key, Body=body)
+    )
+    return True
+
+
+def object_url(bucket: str, key: str, region: str) -> str:
+    """The https URL CloudFormation reads a template from."""
+    return f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
+
+
+# --- The change set ---------------------------------------------------------
+
+
+def stack_parameters(
+    chat_id_list: frozenset[int],
+    package: Package,
+    bucket: str,
+    alarm_email: str | None,
+    extra: dict[str, str],
+    updating: bool,
+) -> list[dict[str, Any]]:
+    """The parameters deploy sets; the alarm e-mail is kept from the last deploy when not given."""
+    values = {
+        n.P_CODE_BUCKET: bucket,
+        n.P_CODE_KEY: package.key,
+        n.P_ALLOWED_CHAT_IDS: ",".join(str(chat) for chat in sorted(chat_id_list)),
+        **extra,
+    }
+    if alarm_email is not None:
+        values[n.P_ALARM_EMAIL] = alarm_email
+    parameters: list[dict[str, Any]] = [
+        {"ParameterKey": key, "ParameterValue": value} for key, value in sorted(values.items())
+    ]
+    if alarm_email is None and updating:
+        parameters.append({"ParameterKey": n.P_ALARM_EMAIL, "UsePreviousValue": True})
+    return parameters
+
+
+def describe_changes(changes: list[dict[str, Any]]) -> list[str]:
+    """One line per change: action, logical id, type, and whether it replaces."""
+    lines = []
+    for change in changes:
+        detail = change.get("ResourceChange", {})
+        replacement = detail.get("Replacement")
+        suffix = " (replacement)" if replacement == "True" else ""
+        suffix = " (may replace)" if replacement == "Conditional" else suffix
+        lines.append(
+            f"  {detail.get('Action', '?'):<7} {detail.get('LogicalResourceId', '?'):<32} "
+            f"{detail.get('ResourceType', '')}{suffix}"
+        )
+    return lines
+
+
+def wait_for_change_set(
+    cloudformation: Any, stack: str, name: str, sleep: Sleep
+) -> list[dict[str, Any]] | None:
+    """The change set's changes once computed; None when it holds no changes."""
+    deadline = time.monotonic() + STACK_TIMEOUT_SECONDS
+    while True:
+        described = aws_call(
+            "reading the change set",
+            lambda: cloudformation.describe_change_set(StackName=stack, ChangeSetName=name),
+        )
+        status = described["Status"]
+        if status == "CREATE_COMPLETE":
+            changes = list(described.get("Changes", []))
+            token = described.get("NextToken")
+            while token:
+                page = cloudformation.describe_change_set(
+                    StackName=stack, ChangeSetName=name, NextToken=token
+                )
+                changes += page.get("Changes", [])
+                token = page.get("NextToken")
+            return changes
+        if status == "FAILED":
+            reason = str(described.get("StatusReason", ""))
+            if "didn't contain changes" in reason or "No updates" in reason:
+                cloudformation.delete_change_set(StackName=stack, ChangeSetName=name)
+                return None
+            raise CliError(f"change set failed: {reason}")
+        if time.monotonic() > deadline:
+            raise CliError(f"change set {name} still {status} after {STACK_TIMEOUT_SECONDS:.0f} s")
+        sleep(POLL_SECONDS)
+
+
+def stack_events(cloudformation: Any, stack: str) -> list[dict[str, Any]]:
+    """The stack's events, oldest first."""
+    events: list[dict[str, Any]] = []
+    paginator = cloudformation.get_paginator("describe_stack_events")
+    for page in paginator.paginate(StackName=stack):
+        events += page["StackEvents"]
+    return sorted(events, key=lambda event: event["Timestamp"])
+
+
+def _event_line(event: dict[str, Any]) -> str:
+    stamp = event["Timestamp"]
+    when = stamp.strftime("%H:%M:%S") if isinstance(stamp, datetime) else str(stamp)
+    reason = event.get("ResourceStatusReason")
+    return (
+        f"  {when} {event.get('ResourceStatus', ''):<20} {event.get('LogicalResourceId', '')} "
+        f"({event.get('ResourceType', '')})" + (f": {reason}" if reason else "")
+    )
+
+
+def first_failure(events: list[dict[str, Any]]) -> str:
+    """The resource that failed first and why (later cancellations are its consequence)."""
+    for event in events:
+        reason = str(event.get("ResourceStatusReason", ""))
+        if str(event.get("ResourceStatus", "")).endswith("_FAILED") and "cancelled" not in reason:
+            return (
+                f"{event.get('LogicalResourceId')} ({event.get('ResourceType')}): "
+                f"{reason or 'no reason given'}"
+            )
+    return "no failed resource reported; see the stack events in the console"
+
+
+def execute_and_follow(
+    cloudformation: Any, stack: str, name: str, sleep: Sleep, echo: Callable[[str], None]
+) -> str:
+    """Execute the change set and print each new stack event until the stack settles."""
+    seen = {event["EventId"] for event in _events_or_none(cloudformation, stack)}
+    aws_call(
+        "executing the change set",
+        lambda: cloudformation.execute_change_set(StackName=stack, ChangeSetName=name),
+    )
+    deadline = time.monotonic() + STACK_TIMEOUT_SECONDS
+    new_events: list[dict[str, Any]] = []
+    while True:
+        for event in stack_events(cloudformation, stack):
+            if event["EventId"] not in seen:
+                seen.add(event["EventId"])
+                new_events.append(event)
+                echo(_event_line(event))
+        status = stack_status(cloudformation, stack) or "DELETE_COMPLETE"
+        if not status.endswith("_IN_PROGRESS"):
+            if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+                return status
+            raise CliError(f"stack {stack} ended {status}: {first_failure(new_events)}", 1)
+        if time.monotonic() > deadline:
+            raise CliError(f"stack {stack} still {status} after {STACK_TIMEOUT_SECONDS:.0f} s", 1)
+        sleep(POLL_SECONDS)
+
+
+def _events_or_none(cloudformation: Any, stack: str) -> Iterator[dict[str, Any]]:
+    from botocore.exceptions import ClientError
+
+    try:
+        yield from stack_events(cloudformation, stack)
+    except ClientError:
+        return
+
+
+# --- Views ------------------------------------------------------------------
+
+_VIEW_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _statement_body(sql: str) -> str:
+    lines = sql.strip().splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
+        lines.pop(0)
+    return "\n".join(lines).strip().rstrip(";").strip()
+
+
+def view_statements(views_dir: Path = VIEWS_DIR) -> list[tuple[str, str]]:
+    """(view name, CREATE OR REPLACE VIEW statement), each after the views it reads."""
+    bodies = {
+        path.stem: _statement_body(path.read_text(encoding="utf-8"))
+        for path in sorted(views_dir.glob("*.sql"))
+        if _VIEW_NAME.fullmatch(path.stem)
+    }
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for name, body in sorted(bodies.items()):
+        uses = [
+            other
+            for other in bodies
+            if other != name and re.search(rf"\b{re.escape(other)}\b", body)
+        ]
+        sorter.add(name, *sorted(uses))
+    try:
+        order = list(sorter.static_order())
+    except graphlib.CycleError as error:
+        raise CliError(f"views depend on each other in a cycle: {error.args[1]}") from None
+    return [(name, f"CREATE OR REPLACE VIEW {name} AS\n{bodies[name]}") for name in order]
+
+
+def run_query(athena: Any, sql: str, database: str, workgroup: str, sleep: Sleep) -> None:
+    """Run one statement in the workgroup and wait for it; CliError with Athena's reason."""
+    started = aws_call(
+        "starting an Athena query",
+        lambda: athena.start_query_execution(
+            QueryString=sql,
+            QueryExecutionContext={"Database": database},
+            WorkGroup=workgroup,
+        ),
+    )
+    query_id = started["QueryExecutionId"]
+    deadline = time.monotonic() + QUERY_TIMEOUT_SECONDS
+    while True:
+        status = aws_call(
+            "reading an Athena query",
+            lambda: athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"][
+                "Status"
+            ],
+        )
+        state = status["State"]
+        if state == "SUCCEEDED":
+            return
+        if state in ("FAILED", "CANCELLED"):
+            raise CliError(f"Athena {state.lower()}: {status.get('StateChangeReason', '')}", 1)
+        if time.monotonic() > deadline:
+            raise CliError(f"Athena query {query_id} still {state}", 1)
+        sleep(1.0)
+
+
+def create_views(
+    athena: Any, database: str, workgroup: str, sleep: Sleep, views_dir: Path = VIEWS_DIR
+) -> list[str]:
+    """Create or replace every view in glue_schema/views; the names, in creation order."""
+    created = []
+    for name, statement in view_statements(views_dir):
+        run_query(athena, statement, database, workgroup, sleep)
+        created.append(name)
+    return created
+
+
+# --- The command ------------------------------------------------------------
+
+
+def register(subparsers: Any) -> None:
+    """Add the `deploy` subcommand."""
+    parser = subparsers.add_parser(
+        "deploy",
+        help="package the functions and deploy the stack to AWS",
+        description=(
+            "Builds the function package, uploads it, creates or updates the stack through "
+            "a change set, then creates the Athena views. See docs/deploy.md."
+        ),
+    )
+    parser.add_argument("--stack", required=True, metavar="NAME", help="CloudFormation stack name")
+    parser.add_argument("--region", required=True, metavar="R", help="AWS region, e.g. eu-west-1")
+    add_chat_ids_argument(parser)
+    parser.add_argument("--alarm-email", metavar="E", help="e-mail address for the alarms")
+    parser.add_argument(
+        "--artifacts-bucket",
+        metavar="B",
+        help="bucket for the package and template (default: tgpipe-artifacts-<account>-<region>)",
+    )
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="another stack parameter, e.g. BufferIntervalSeconds=60 (repeatable)",
+    )
+    parser.set_defaults(func=run, sleep=time.sleep)
+
+
+def _extra_parameters(pairs: list[str]) -> dict[str, str]:
+    from infra.parameters import parameters
+
+    known = {parameter.title for parameter in parameters()}
+    reserved = {n.P_CODE_BUCKET, n.P_CODE_KEY, n.P_ALLOWED_CHAT_IDS, n.P_ALARM_EMAIL}
+    extra = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in known - reserved:
+            choices = ", ".join(sorted(known - reserved))
+            raise CliError(f"--parameter {pair!r}: expected KEY=VALUE with KEY one of {choices}")
+        extra[key] = value
+    return extra
+
+
+def run(args: argparse.Namespace) -> int:
+    """Package, upload, deploy by change set, create the views, say what to do next."""
+    sleep: Sleep = args.sleep
+    allowed = chat_ids(args)
+    extra = _extra_parameters(args.parameter)
+
+    package = build_package()
+    print(f"package: {len(package.body):,} bytes, sha256 {package.sha256[:12]}")
+
+    s3 = aws_client("s3", args.region)
+    bucket = args.artifacts_bucket or default_artifacts_bucket(
+        aws_client("sts", args.region), args.region
+    )
+    if ensure_artifacts_bucket(s3, bucket, args.region):
+        print(f"created artifacts bucket {bucket}")
+    uploaded = upload(s3, bucket, package.key, package.body)
+    print(f"{'uploaded' if uploaded else 'already there'}: s3://{bucket}/{package.key}")
+    template = template_json().encode("utf-8")
+    template_key = f"templates/{hashlib.sha256(template).hexdigest()}.json"
+    upload(s3, bucket, template_key, template)
+
+    cloudformation = aws_client("cloudformation", args.region)
+    status = aws_call("reading the stack", lambda: stack_status(cloudformation, args.stack))
+    if status == "ROLLBACK_COMPLETE":
+        raise CliError(
+            f"stack {args.stack} failed its first creation and cannot be updated: delete it "
+            f"(aws cloudformation delete-stack --stack-name {args.stack}) and deploy again"
+        )
+    updating = status not in (None, "REVIEW_IN_PROGRESS")
+    change_set = f"tgpipe-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    aws_call(
+        "creating the change set",
+        lambda: cloudformation.create_change_set(
+            StackName=args.stack,
+            ChangeSetName=change_set,
+            ChangeSetType="UPDATE" if updating else "CREATE",
+            TemplateURL=object_url(bucket, template_key, args.region),
+            Parameters=stack_parameters(
+                allowed, package, bucket, args.alarm_email, extra, updating
+            ),
+            Capabilities=["CAPABILITY_IAM"],
+            Description="tgpipe deploy",
+        ),
+    )
+    changes = wait_for_change_set(cloudformation, args.stack, change_set, sleep)
+    if changes is None:
+        print(f"stack {args.stack}: no changes")
+    else:
+        print(f"change set {change_set} ({len(changes)} changes):")
+        for line in describe_changes(changes):
+            print(line)
+        final = execute_and_follow(cloudformation, args.stack, change_set, sleep, print)
+        print(f"stack {args.stack}: {final}")
+
+    outputs = stack_outputs(cloudformation, args.stack)
+    missing = [o for o in (n.O_DATABASE, n.O_WORKGROUP, n.O_WEBHOOK_URL) if o not in outputs]
+    if missing:
+        raise CliError(f"stack {args.stack} has no output {', '.join(missing)}", 1)
+    athena = aws_client("athena", args.region)
+    views = create_views(athena, outputs[n.O_DATABASE], outputs[n.O_WORKGROUP], sleep)
+    print(f"views: {', '.join(views) if views else 'none to create'}")
+    print(f"webhook URL: {outputs[n.O_WEBHOOK_URL]}")
+    print(
+        "next: tgpipe set-webhook --token-file PATH/TO/TOKEN "
+        f"--stack {args.stack} --region {args.region}"
+    )
+    return 0

@@ -1,0 +1,169 @@
+"""Least privilege, enforced by walking every policy document in the template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra import names as n
+from tests.infra.conftest import resources_of
+
+#: Intrinsics a Resource may be built with (never a hand-written ARN string).
+_INTRINSICS = {"Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join"}
+#: (logical id of the policy holder, action) pairs allowed on Resource "*", with why.
+#: Empty: every action the stack grants has a resource-level ARN.
+RESOURCE_STAR_ALLOWED: dict[tuple[str, str], str] = {}
+#: Account-level ARNs that no stack resource names, with why they are needed.
+ACCOUNT_LEVEL_ARNS = {
+    "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:catalog": (
+        "Glue checks GetTable against the catalog, the database and the table"
+    ),
+}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_documents(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(holder logical id, document) for every role, policy and bucket policy."""
+    documents = []
+    for logical_id, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            documents += [(logical_id, p["PolicyDocument"]) for p in properties.get("Policies", [])]
+        elif (
+            resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+            or resource["Type"] == "AWS::S3::BucketPolicy"
+        ):
+            documents.append((logical_id, properties["PolicyDocument"]))
+    return documents
+
+
+def _resource_problem(holder: str, action: str, resource: Any) -> str | None:
+    if resource == "*":
+        if (holder, action) in RESOURCE_STAR_ALLOWED:
+            return None
+        return f"{holder}: {action} on Resource '*'"
+    if isinstance(resource, str):
+        return f"{holder}: {action} on hand-written ARN {resource!r}"
+    if not (isinstance(resource, dict) and len(resource) == 1 and set(resource) <= _INTRINSICS):
+        return f"{holder}: {action} on {resource!r} (not Ref/GetAtt/Sub)"
+    sub = resource.get("Fn::Sub")
+    if isinstance(sub, str) and sub in ACCOUNT_LEVEL_ARNS:
+        return None
+    if isinstance(sub, str) and "${" not in sub.replace("${AWS::", ""):
+        return f"{holder}: {action} on {sub!r} names no resource of the stack"
+    return None
+
+
+def privilege_problems(holder: str, document: dict[str, Any]) -> list[str]:
+    """Every way an Allow statement in `document` grants more than named actions on named resources."""
+    problems = []
+    for statement in _as_list(document.get("Statement", [])):
+        if statement.get("Effect") != "Allow":
+            continue  # Deny statements (TLS only) may be as broad as they like.
+        if "NotAction" in statement or "NotResource" in statement:
+            problems.append(f"{holder}: NotAction/NotResource grants everything else")
+        actions = _as_list(statement.get("Action", []))
+        for action in actions:
+            if not isinstance(action, str) or "*" in action or ":" not in action:
+                problems.append(f"{holder}: wildcard or malformed action {action!r}")
+        principal = statement.get("Principal")
+        if principal is not None and (principal == "*" or "AWS" in principal):
+            problems.append(f"{holder}: grants to principal {principal!r}")
+        for action in actions:
+            for resource in _as_list(statement.get("Resource", [])):
+                problem = _resource_problem(holder, str(action), resource)
+                if problem:
+                    problems.append(problem)
+    return problems
+
+
+def test_every_allow_statement_names_actions_and_stack_resources(template: dict[str, Any]) -> None:
+    documents = policy_documents(template)
+    assert len(documents) >= 7  # 3 roles + 4 bucket policies
+    problems = [p for holder, doc in documents for p in privilege_problems(holder, doc)]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ({"Effect": "Allow", "Action": "s3:*", "Resource": {"Ref": "B"}}, "wildcard"),
+        ({"Effect": "Allow", "Action": "*", "Resource": {"Ref": "B"}}, "wildcard"),
+        ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}, "Resource '*'"),
+        (
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+            "hand-written",
+        ),
+        (
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": {"Fn::Sub": "arn:aws:s3:::${AWS::AccountId}-b/*"},
+            },
+            "names no resource",
+        ),
+        ({"Effect": "Allow", "NotAction": "iam:*", "Resource": {"Ref": "B"}}, "NotAction"),
+    ],
+)
+def test_privilege_walker_catches_broad_grants(statement: dict[str, Any], expected: str) -> None:
+    problems = privilege_problems("Holder", {"Statement": [statement]})
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_each_function_and_the_delivery_stream_have_their_own_role(
+    template: dict[str, Any],
+) -> None:
+    functions = resources_of(template, "AWS::Lambda::Function")
+    function_roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
+    stream = template["Resources"][n.R_DELIVERY_STREAM]["Properties"]
+    destination = stream["ExtendedS3DestinationConfiguration"]
+    stream_roles = {
+        destination["RoleARN"]["Fn::GetAtt"][0],
+        destination["DataFormatConversionConfiguration"]["SchemaConfiguration"]["RoleARN"][
+            "Fn::GetAtt"
+        ][0],
+    }
+    assert len(stream_roles) == 1
+    roles = [*function_roles, *stream_roles]
+    assert len(roles) == len(set(roles)) == 3
+    assert set(roles) == set(resources_of(template, "AWS::IAM::Role"))
+
+
+def test_roles_use_no_managed_policies_and_trust_one_service(template: dict[str, Any]) -> None:
+    for logical_id, role in resources_of(template, "AWS::IAM::Role").items():
+        properties = role["Properties"]
+        assert "ManagedPolicyArns" not in properties, logical_id
+        (trust,) = properties["AssumeRolePolicyDocument"]["Statement"]
+        assert set(trust["Principal"]) == {"Service"}, logical_id
+        assert isinstance(trust["Principal"]["Service"], str), logical_id
+
+
+def test_webhook_may_put_to_its_stream_and_read_its_secret_only(template: dict[str, Any]) -> None:
+    statements = template["Resources"][n.R_WEBHOOK_ROLE]["Properties"]["Policies"][0][
+        "PolicyDocument"
+    ]["Statement"]
+    granted = {action for s in statements for action in s["Action"]}
+    assert granted == {
+        "firehose:PutRecord",
+        "secretsmanager:GetSecretValue",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+
+
+def test_archiver_may_only_write_under_the_raw_updates_prefix(template: dict[str, Any]) -> None:
+    statements = template["Resources"][n.R_ARCHIVER_ROLE]["Properties"]["Policies"][0][
+        "PolicyDocument"
+    ]["Statement"]
+    s3 = [s for s in statements if any(a.startswith("s3:") for a in s["Action"])]
+    assert s3 == [
+        {
+            "Action": ["s3:PutObject"],
+            "Effect": "Allow",
+            "Resource": [{"Fn::Sub": "${RawBucket.Arn}/updates/*"}],
+        }
+    ]

@@ -1,0 +1,195 @@
+"""Property tests: the template's settings hold for every value its parameters permit."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from functions import constants as c
+from functions.archiver.logic import IncomingRecord, archive_key
+from functions.settings import ArchiverSettings, WebhookSettings, parse_chat_ids
+from functions.telegram import INT64_MAX, INT64_MIN
+from glue_schema import MESSAGES, RAW_UPDATES
+from infra import names as n
+from infra.catalog import TABLE_LOCATIONS
+from infra.template import build_template
+from tests.infra.conftest import one
+
+TEMPLATE: dict[str, Any] = json.loads(build_template().to_json())
+PARAMETERS: dict[str, Any] = TEMPLATE["Parameters"]
+
+
+def parameter_values(name: str) -> st.SearchStrategy[int]:
+    """Every value CloudFormation accepts for a Number parameter."""
+    spec = PARAMETERS[name]
+    if "AllowedValues" in spec:
+        return st.sampled_from([int(v) for v in spec["AllowedValues"]])
+    return st.integers(int(spec.get("MinValue", 0)), int(spec.get("MaxValue", 10**12)))
+
+
+def resolve(node: Any, values: Mapping[str, Any]) -> Any:
+    """A property with Ref / Fn::Sub of the names in `values` replaced by their values."""
+    if isinstance(node, dict) and set(node) == {"Ref"}:
+        return values.get(node["Ref"], node)
+    if isinstance(node, dict) and set(node) == {"Fn::Sub"}:
+        text = node["Fn::Sub"]
+        text = re.sub(
+            r"\$\{([A-Za-z0-9:.]+)\}", lambda m: str(values.get(m.group(1), m.group(0))), text
+        )
+        return text.replace("${!", "${")
+    if isinstance(node, dict):
+        return {key: resolve(value, values) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(value, values) for value in node]
+    return node
+
+
+@given(size=parameter_values(n.P_BUFFER_MB), interval=parameter_values(n.P_BUFFER_SECONDS))
+def test_buffer_is_at_least_64_mib_whenever_conversion_is_on(size: int, interval: int) -> None:
+    destination = resolve(
+        one(TEMPLATE, n.R_DELIVERY_STREAM)["ExtendedS3DestinationConfiguration"],
+        {n.P_BUFFER_MB: size, n.P_BUFFER_SECONDS: interval},
+    )
+    if destination["DataFormatConversionConfiguration"]["Enabled"]:
+        assert destination["BufferingHints"]["SizeInMBs"] >= 64
+    assert 60 <= destination["BufferingHints"]["IntervalInSeconds"] <= 900
+
+
+def test_default_buffer_is_128_mib() -> None:
+    assert PARAMETERS[n.P_BUFFER_MB]["Default"] == 128
+
+
+def _firehose_prefix(expression: str, day: date, error_type: str = "") -> str:
+    return expression.replace("!{timestamp:yyyy-MM-dd}", day.isoformat()).replace(
+        "!{firehose:error-output-type}", error_type
+    )
+
+
+def _projected_location(table_id: str, bucket: str, day: date) -> str:
+    parameters = one(TEMPLATE, table_id)["TableInput"]["Parameters"]
+    bucket_id = {n.R_MESSAGES_TABLE: n.R_DATA_BUCKET, n.R_RAW_UPDATES_TABLE: n.R_RAW_BUCKET}
+    template = resolve(parameters["storage.location.template"], {bucket_id[table_id]: bucket})
+    assert parameters["projection.dt.format"] == "yyyy-MM-dd"
+    return str(template).replace("${dt}", day.isoformat())
+
+
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
+
+
+@given(day=days)
+def test_firehose_writes_where_the_messages_projection_looks(day: date) -> None:
+    destination = one(TEMPLATE, n.R_DELIVERY_STREAM)["ExtendedS3DestinationConfiguration"]
+    written = "s3://data-bucket/" + _firehose_prefix(destination["Prefix"], day)
+    assert _projected_location(n.R_MESSAGES_TABLE, "data-bucket", day) == written
+
+
+@given(day=days, error_type=st.sampled_from(["processing-failed", "format-conversion-failed"]))
+def test_error_records_never_land_inside_the_messages_table(day: date, error_type: str) -> None:
+    destination = one(TEMPLATE, n.R_DELIVERY_STREAM)["ExtendedS3DestinationConfiguration"]
+    error_prefix = _firehose_prefix(destination["ErrorOutputPrefix"], day, error_type)
+    assert error_prefix.startswith(c.ERRORS_PREFIX)
+    assert not error_prefix.startswith(MESSAGES.prefix)
+
+
+@given(arrival=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)))
+def test_archiver_writes_where_the_raw_updates_projection_looks(arrival: datetime) -> None:
+    arrival_ms = int(arrival.replace(tzinfo=UTC).timestamp() * 1000)
+    key = archive_key([IncomingRecord("r1", arrival_ms, b"{}")])
+    day = arrival.date()
+    location = _projected_location(n.R_RAW_UPDATES_TABLE, "raw-bucket", day)
+    assert f"s3://raw-bucket/{key}".startswith(location)
+    assert location.removeprefix("s3://raw-bucket/") == f"updates/dt={day.isoformat()}/"
+
+
+def test_glue_columns_equal_glue_schema() -> None:
+    for table in (MESSAGES, RAW_UPDATES):
+        table_id, _ = TABLE_LOCATIONS[table.name]
+        table_input = one(TEMPLATE, table_id)["TableInput"]
+        assert table_input["Name"] == table.name
+        descriptor = table_input["StorageDescriptor"]
+        assert [(col["Name"], col["Type"]) for col in descriptor["Columns"]] == [
+            (col.name, col.type) for col in table.columns
+        ]
+        assert [(k["Name"], k["Type"]) for k in table_input["PartitionKeys"]] == [("dt", "string")]
+        assert descriptor["SerdeInfo"]["SerializationLibrary"] == table.serde
+        assert descriptor["InputFormat"] == table.input_format
+        assert descriptor["OutputFormat"] == table.output_format
+        assert table_input["Parameters"]["projection.dt.type"] == "date"
+        assert table_input["Parameters"]["projection.dt.range"] == {
+            "Fn::Sub": f"${{{n.P_PROJECTION_START}}},NOW"
+        }
+
+
+class RecordingEnvironment(dict[str, str]):
+    """An environment mapping that remembers which variables were asked for."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+_POWERTOOLS = {c.ENV_POWERTOOLS_SERVICE_NAME, c.ENV_POWERTOOLS_METRICS_NAMESPACE}
+_DEPLOYED = {
+    n.P_ALLOWED_CHAT_IDS: "-1001234567890",
+    n.R_DELIVERY_STREAM: "stack-DeliveryStream-abc",
+    n.R_WEBHOOK_SECRET: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf",
+    n.R_RAW_BUCKET: "stack-rawbucket-abc",
+}
+
+
+def _environment(function_id: str, values: Mapping[str, str]) -> RecordingEnvironment:
+    variables = one(TEMPLATE, function_id)["Environment"]["Variables"]
+    return RecordingEnvironment(resolve(variables, values))
+
+
+def test_webhook_environment_is_exactly_what_its_settings_read() -> None:
+    environment = _environment(n.R_WEBHOOK_FUNCTION, _DEPLOYED)
+    settings = WebhookSettings.from_env(environment)
+    assert set(environment) - _POWERTOOLS <= environment.read
+    assert settings.secret_arn == _DEPLOYED[n.R_WEBHOOK_SECRET]
+    assert settings.delivery_budget_seconds == c.DEFAULT_DELIVERY_BUDGET_SECONDS
+
+
+def test_archiver_environment_is_exactly_what_its_settings_read() -> None:
+    environment = _environment(n.R_ARCHIVER_FUNCTION, _DEPLOYED)
+    settings = ArchiverSettings.from_env(environment)
+    assert set(environment) - _POWERTOOLS == environment.read
+    assert settings.raw_bucket == _DEPLOYED[n.R_RAW_BUCKET]
+
+
+def test_both_functions_name_their_powertools_service() -> None:
+    for function_id, service in (
+        (n.R_WEBHOOK_FUNCTION, c.WEBHOOK_SERVICE),
+        (n.R_ARCHIVER_FUNCTION, c.ARCHIVER_SERVICE),
+    ):
+        variables = one(TEMPLATE, function_id)["Environment"]["Variables"]
+        assert variables[c.ENV_POWERTOOLS_SERVICE_NAME] == service
+        assert variables[c.ENV_POWERTOOLS_METRICS_NAMESPACE] == c.METRICS_NAMESPACE
+
+
+@given(
+    chat_ids=st.lists(st.integers(INT64_MIN, INT64_MAX), min_size=1, max_size=8),
+    separator=st.sampled_from([",", ", ", " , "]),
+)
+def test_every_chat_id_list_the_parameter_accepts_reaches_the_webhook_intact(
+    chat_ids: list[int], separator: str
+) -> None:
+    raw = separator.join(str(chat_id) for chat_id in chat_ids)
+    assert re.fullmatch(PARAMETERS[n.P_ALLOWED_CHAT_IDS]["AllowedPattern"], raw)
+    environment = _environment(n.R_WEBHOOK_FUNCTION, {**_DEPLOYED, n.P_ALLOWED_CHAT_IDS: raw})
+    assert WebhookSettings.from_env(environment).allowed_chat_ids == parse_chat_ids(raw)
+    assert parse_chat_ids(raw) == frozenset(chat_ids)

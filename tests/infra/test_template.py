@@ -1,0 +1,274 @@
+"""The template: committed copy and the settings the issue asks for.
+
+cfn-lint and checkov run on infra/template.json from `make infra-check` (part of `make test`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import string
+from pathlib import Path
+from typing import Any
+
+from functions import constants as c
+from infra import names as n
+from infra.analytics import named_queries
+from infra.template import TEMPLATE_PATH, build_template, template_json
+from tests.infra.conftest import one, resources_of, walk
+
+
+def test_committed_template_matches_the_code() -> None:
+    # Fails when infra/ (or a glue_schema/queries/*.sql file) changed: run `make template`.
+    assert TEMPLATE_PATH.read_text(encoding="utf-8") == template_json(), "run `make template`"
+
+
+def test_template_is_deterministic() -> None:
+    assert build_template().to_json() == build_template().to_json()
+
+
+def test_functions_use_current_python_on_arm_with_the_matching_powertools_layer(
+    template: dict[str, Any],
+) -> None:
+    functions = resources_of(template, "AWS::Lambda::Function")
+    assert set(functions) == {n.R_WEBHOOK_FUNCTION, n.R_ARCHIVER_FUNCTION}
+    for function in functions.values():
+        properties = function["Properties"]
+        major, minor = properties["Runtime"].removeprefix("python").split(".")
+        assert (int(major), int(minor)) >= (3, 12)
+        assert properties["Architectures"] == ["arm64"]
+        (layer,) = properties["Layers"]
+        layer_arn = layer["Fn::Sub"]
+        assert "${AWS::Region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-" in layer_arn
+        assert f"-python{major}{minor}-arm64:" in layer_arn
+        assert properties["Code"] == {
+            "S3Bucket": {"Ref": n.P_CODE_BUCKET},
+            "S3Key": {"Ref": n.P_CODE_KEY},
+        }
+        assert "LogGroup" in properties["LoggingConfig"]
+
+
+def test_handlers_name_functions_that_exist(template: dict[str, Any]) -> None:
+    for function in resources_of(template, "AWS::Lambda::Function").values():
+        module, _, attribute = function["Properties"]["Handler"].rpartition(".")
+        assert callable(getattr(importlib.import_module(module), attribute))
+
+
+def test_webhook_timeouts_nest_retry_budget_lambda_and_api_gateway(
+    template: dict[str, Any],
+) -> None:
+    webhook = one(template, n.R_WEBHOOK_FUNCTION)
+    integration = one(template, n.R_API_INTEGRATION)
+    budget = float(webhook["Environment"]["Variables"][c.ENV_DELIVERY_BUDGET_SECONDS])
+    one_attempt = c.FIREHOSE_CONNECT_TIMEOUT_SECONDS + c.FIREHOSE_READ_TIMEOUT_SECONDS
+    assert budget + one_attempt < webhook["Timeout"] < c.API_GATEWAY_TIMEOUT_SECONDS
+    assert webhook["Timeout"] * 1000 < integration["TimeoutInMillis"] <= 30_000
+    assert webhook["ReservedConcurrentExecutions"] == {"Ref": n.P_WEBHOOK_CONCURRENCY}
+
+
+def test_http_api_routes_post_webhook_to_the_function_with_payload_2(
+    template: dict[str, Any],
+) -> None:
+    assert one(template, n.R_HTTP_API)["ProtocolType"] == "HTTP"
+    route = one(template, n.R_API_ROUTE)
+    assert route["RouteKey"] == f"POST {c.WEBHOOK_PATH}"
+    integration = one(template, n.R_API_INTEGRATION)
+    assert integration["IntegrationType"] == "AWS_PROXY"
+    assert integration["PayloadFormatVersion"] == "2.0"
+    assert integration["IntegrationUri"] == {"Fn::GetAtt": [n.R_WEBHOOK_FUNCTION, "Arn"]}
+    stage = one(template, n.R_API_STAGE)
+    assert stage["StageName"] == "$default"
+    assert stage["AutoDeploy"] is True
+    assert stage["DefaultRouteSettings"] == {
+        "ThrottlingBurstLimit": {"Ref": n.P_THROTTLE_BURST},
+        "ThrottlingRateLimit": {"Ref": n.P_THROTTLE_RATE},
+    }
+    access_log = json.loads(stage["AccessLogSettings"]["Format"])
+    assert access_log["status"] == "$context.status"
+    assert stage["AccessLogSettings"]["DestinationArn"] == {
+        "Fn::GetAtt": [n.R_API_ACCESS_LOG_GROUP, "Arn"]
+    }
+
+
+def test_every_log_group_has_a_retention(template: dict[str, Any]) -> None:
+    groups = resources_of(template, "AWS::Logs::LogGroup")
+    assert len(groups) == 4
+    for group in groups.values():
+        assert group["Properties"]["RetentionInDays"] == {"Ref": n.P_LOG_RETENTION_DAYS}
+
+
+def test_delivery_stream_converts_json_to_snappy_parquet_via_the_messages_table(
+    template: dict[str, Any],
+) -> None:
+    stream = one(template, n.R_DELIVERY_STREAM)
+    assert stream["DeliveryStreamType"] == "DirectPut"
+    destination = stream["ExtendedS3DestinationConfiguration"]
+    assert destination["CompressionFormat"] == "UNCOMPRESSED"
+    assert destination["Prefix"] == "messages/dt=!{timestamp:yyyy-MM-dd}/"
+    assert (
+        destination["ErrorOutputPrefix"]
+        == "errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/"
+    )
+    assert destination["CloudWatchLoggingOptions"]["Enabled"] is True
+    conversion = destination["DataFormatConversionConfiguration"]
+    assert conversion["Enabled"] is True
+    assert conversion["InputFormatConfiguration"]["Deserializer"] == {"OpenXJsonSerDe": {}}
+    assert conversion["OutputFormatConfiguration"]["Serializer"] == {
+        "ParquetSerDe": {"Compression": "SNAPPY"}
+    }
+    assert conversion["SchemaConfiguration"]["TableName"] == {"Ref": n.R_MESSAGES_TABLE}
+    (processor,) = destination["ProcessingConfiguration"]["Processors"]
+    parameters = {p["ParameterName"]: p["ParameterValue"] for p in processor["Parameters"]}
+    assert parameters == {
+        "LambdaArn": {"Fn::GetAtt": [n.R_ARCHIVER_FUNCTION, "Arn"]},
+        "BufferSizeInMBs": {"Ref": n.P_PROCESSOR_BUFFER_MB},
+        "BufferIntervalInSeconds": {"Ref": n.P_PROCESSOR_BUFFER_SECONDS},
+    }
+
+
+def test_every_bucket_is_private_encrypted_owner_enforced_and_tls_only(
+    template: dict[str, Any],
+) -> None:
+    buckets = resources_of(template, "AWS::S3::Bucket")
+    assert set(buckets) == {
+        n.R_DATA_BUCKET,
+        n.R_RAW_BUCKET,
+        n.R_RESULTS_BUCKET,
+        n.R_ACCESS_LOGS_BUCKET,
+    }
+    policies = {
+        p["Properties"]["Bucket"]["Ref"]: p["Properties"]["PolicyDocument"]["Statement"]
+        for p in resources_of(template, "AWS::S3::BucketPolicy").values()
+    }
+    for logical_id, bucket in buckets.items():
+        properties = bucket["Properties"]
+        assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}, logical_id
+        assert len(properties["PublicAccessBlockConfiguration"]) == 4
+        (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+        assert properties["OwnershipControls"]["Rules"] == [
+            {"ObjectOwnership": "BucketOwnerEnforced"}
+        ]
+        deny_plain_http = [
+            s
+            for s in policies[logical_id]
+            if s["Effect"] == "Deny"
+            and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        ]
+        assert len(deny_plain_http) == 1, logical_id
+
+
+def test_raw_archive_is_versioned_and_moves_to_colder_storage(template: dict[str, Any]) -> None:
+    raw = one(template, n.R_RAW_BUCKET)
+    assert raw["VersioningConfiguration"] == {"Status": "Enabled"}
+    transitions = [
+        t for rule in raw["LifecycleConfiguration"]["Rules"] for t in rule.get("Transitions", [])
+    ]
+    assert transitions == [
+        {
+            "StorageClass": {"Ref": n.P_RAW_STORAGE_CLASS},
+            "TransitionInDays": {"Ref": n.P_RAW_TRANSITION_DAYS},
+        }
+    ]
+    results = one(template, n.R_RESULTS_BUCKET)
+    expirations = [r.get("ExpirationInDays") for r in results["LifecycleConfiguration"]["Rules"]]
+    assert {"Ref": n.P_RESULTS_EXPIRATION_DAYS} in expirations
+
+
+def test_secret_is_64_characters_telegram_accepts(template: dict[str, Any]) -> None:
+    generate = one(template, n.R_WEBHOOK_SECRET)["GenerateSecretString"]
+    assert generate["PasswordLength"] == 64
+    # Secrets Manager draws from letters, digits and punctuation; punctuation excluded
+    # leaves letters and digits, all within what Telegram's secret_token allows.
+    assert generate["ExcludePunctuation"] is True
+    assert generate["IncludeSpace"] is False
+    drawn_from = set(string.ascii_letters + string.digits)
+    assert drawn_from <= set(string.ascii_letters + string.digits + "_-")
+
+
+def test_workgroup_enforces_engine_3_encrypted_results_and_a_scan_cutoff(
+    template: dict[str, Any],
+) -> None:
+    configuration = one(template, n.R_WORKGROUP)["WorkGroupConfiguration"]
+    assert configuration["EnforceWorkGroupConfiguration"] is True
+    assert configuration["EngineVersion"]["SelectedEngineVersion"] == "Athena engine version 3"
+    assert configuration["BytesScannedCutoffPerQuery"] == {"Ref": n.P_BYTES_SCANNED_CUTOFF}
+    result = configuration["ResultConfiguration"]
+    assert result["EncryptionConfiguration"]["EncryptionOption"] == "SSE_S3"
+    assert result["OutputLocation"]["Fn::Sub"].startswith(f"s3://${{{n.R_RESULTS_BUCKET}}}/")
+
+
+def test_one_named_query_per_sql_file_with_the_files_text(tmp_path: Path) -> None:
+    (tmp_path / "top_posters.sql").write_text(
+        "-- who posts most\nSELECT user_id, count(*) AS n FROM messages GROUP BY 1\n"
+    )
+    (tmp_path / "daily-volume.sql").write_text("SELECT dt, count(*) FROM messages GROUP BY 1;\n")
+    (tmp_path / "notes.txt").write_text("not a query")
+    queries = {q.title: q.to_dict()["Properties"] for q in named_queries(tmp_path)}
+    assert set(queries) == {"QueryTopPosters", "QueryDailyVolume"}
+    assert queries["QueryTopPosters"]["Name"] == "top_posters"
+    assert queries["QueryTopPosters"]["QueryString"] == (
+        "SELECT user_id, count(*) AS n FROM messages GROUP BY 1"
+    )
+    assert queries["QueryDailyVolume"]["WorkGroup"] == {"Ref": n.R_WORKGROUP}
+    template = json.loads(build_template(tmp_path).to_json())
+    assert len(resources_of(template, "AWS::Athena::NamedQuery")) == 2
+
+
+def test_no_query_files_means_no_named_queries(tmp_path: Path) -> None:
+    template = json.loads(build_template(tmp_path / "missing").to_json())
+    assert resources_of(template, "AWS::Athena::NamedQuery") == {}
+
+
+def test_alarms_cover_the_failures_the_issue_lists(template: dict[str, Any]) -> None:
+    alarms = resources_of(template, "AWS::CloudWatch::Alarm").values()
+    watched = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms}
+    assert {
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("AWS/ApiGateway", "5xx"),
+        ("AWS/Firehose", "DeliveryToS3.DataFreshness"),
+        ("AWS/Firehose", "ExecuteProcessing.Success"),
+        ("AWS/Firehose", "FailedConversion.Records"),
+        (c.METRICS_NAMESPACE, c.METRIC_RECORDS_FAILED),
+    } <= watched
+    for alarm in alarms:
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": n.R_ALARM_TOPIC}]
+    subscription = template["Resources"][n.R_ALARM_SUBSCRIPTION]
+    assert subscription["Condition"] == n.C_HAS_ALARM_EMAIL
+    assert n.C_HAS_ALARM_EMAIL in template["Conditions"]
+
+
+def test_outputs_give_deploy_and_set_webhook_what_they_read(template: dict[str, Any]) -> None:
+    assert {
+        n.O_WEBHOOK_URL,
+        n.O_DATA_BUCKET,
+        n.O_RAW_BUCKET,
+        n.O_RESULTS_BUCKET,
+        n.O_DELIVERY_STREAM,
+        n.O_WORKGROUP,
+        n.O_DATABASE,
+        n.O_SECRET_ARN,
+    } <= set(template["Outputs"])
+    url = template["Outputs"][n.O_WEBHOOK_URL]["Value"]
+    assert url == {"Fn::Join": ["", [{"Fn::GetAtt": [n.R_HTTP_API, "ApiEndpoint"]}, "/webhook"]]}
+
+
+def test_every_checkov_skip_gives_a_reason(template: dict[str, Any]) -> None:
+    skips = [
+        skip
+        for resource in template["Resources"].values()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips
+    for skip in skips:
+        assert skip["id"].startswith("CKV")
+        assert len(skip["comment"]) > 20
+
+
+def test_every_ref_points_at_a_parameter_resource_or_pseudo_parameter(
+    template: dict[str, Any],
+) -> None:
+    known = set(template["Parameters"]) | set(template["Resources"])
+    refs = {node["Ref"] for node in walk(template) if isinstance(node, dict) and "Ref" in node}
+    assert {ref for ref in refs if not ref.startswith("AWS::")} <= known
