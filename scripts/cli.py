@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scripts.ingest",
     "scripts.send_updates",
     "scripts.query_cmd",
+    "scripts.dashboard",
     "scripts.template_cmd",
     "scripts.deploy",
     "scripts.set_webhook",

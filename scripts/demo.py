@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from functions import constants as c
+from glue_schema.views import QueryParameters
 from local.generator import DEFAULT_CHAT_ID, iter_updates
 from local.query import LocalQueryEngine, QueryError
 from local.stack import LocalStack, StackConfig
 from scripts.cli import CliError
+from scripts.dashboard import DEFAULT_DASHBOARD_DAYS, local_dashboard
 from scripts.send_updates import send_updates
 
 DEFAULT_LAKE = Path("demo-lake")
@@ -20,6 +22,7 @@ MARKER = ".tgpipe-demo"
 DEFAULT_COUNT = 1500
 #: Spread the generated conversation over the last days so dashboards show it.
 HISTORY_DAYS = 10
+DASHBOARD_FILE = "dashboard.html"
 
 REPORT_QUERIES = {
     "messages by type": (
@@ -56,7 +59,7 @@ def _count(engine: LocalQueryEngine, sql: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the stack on a free port, send generated updates over HTTP, flush, report."""
+    """Start the stack on a free port, send generated updates over HTTP, flush, report, draw."""
     lake: Path = args.lake
     prepare_lake(lake)
     started = time.monotonic()
@@ -114,8 +117,15 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{title:15} {shown}")
         except QueryError as error:
             raise CliError(f"query failed: {error}", exit_code=1) from None
+    page, results = local_dashboard(
+        lake, lake / DASHBOARD_FILE, QueryParameters(days=DEFAULT_DASHBOARD_DAYS)
+    )
+    failed = [r.name for r in results if r.error is not None]
+    if failed:
+        raise CliError(f"dashboard queries failed: {', '.join(failed)} (see {page})", exit_code=1)
     print()
     print(f"lake          {lake.resolve()}/  (data/messages, data/errors, raw/updates)")
+    print(f"dashboard     {page}")
     print(f"query it      tgpipe query --lake {lake} --named <name> or --sql '...'")
     print(f"done in {time.monotonic() - started:.1f} s")
     return 0 if report.failed == 0 else 1

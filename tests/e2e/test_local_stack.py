@@ -196,3 +196,6 @@ def test_demo_runs_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "messages_unique" in out
     assert "error records 0" in out
     assert parquet_update_ids(lake)
+    dashboard = (lake / "dashboard.html").resolve()
+    assert f"dashboard     {dashboard}" in out
+    assert dashboard.read_text(encoding="utf-8").count("<svg") >= 10

@@ -1,0 +1,45 @@
+-- What share of messages gets edited, and how long after sending is the first edit (median)?
+WITH edited AS (
+    -- One row per message: every version carries the original sent_at; the earliest
+    -- edited_at is the first edit.
+    SELECT
+        chat_id,
+        message_id,
+        min(sent_at) AS sent_at,
+        min(edited_at) AS first_edited_at
+    FROM messages_unique
+    WHERE
+        -- dt is the UTC arrival date: a day either side of the sent_at window, so that
+        -- partition projection reads only the partitions that can hold its messages.
+        dt BETWEEN date_format(date_add('day', -{{days}}, date(current_timestamp AT TIME ZONE {{tz}})), '%Y-%m-%d')
+            AND date_format(date_add('day', 1, current_date), '%Y-%m-%d')
+        -- The window: the last `days` calendar days in the time zone, today included.
+        AND date(sent_at AT TIME ZONE {{tz}})
+            >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
+        AND message_type NOT IN ('new_chat_members', 'left_chat_member', 'pinned_message')
+    GROUP BY chat_id, message_id
+),
+delays AS (
+    SELECT
+        date_diff('second', sent_at, first_edited_at) AS seconds,
+        row_number() OVER (ORDER BY date_diff('second', sent_at, first_edited_at)) AS position,
+        count(*) OVER () AS total
+    FROM edited
+    WHERE first_edited_at IS NOT NULL
+)
+SELECT
+    counts.messages,
+    counts.edited_messages,
+    round(100 * CAST(counts.edited_messages AS double) / nullif(counts.messages, 0), 2)
+        AS edited_pct,
+    median.median_seconds_to_edit
+FROM (
+    SELECT count(*) AS messages, count(first_edited_at) AS edited_messages FROM edited
+) AS counts
+CROSS JOIN (
+    -- The exact median (the middle value, or the mean of the middle two): both engines'
+    -- approx_percentile are approximate, and differently so.
+    SELECT avg(seconds) AS median_seconds_to_edit
+    FROM delays
+    WHERE position IN ((total + 1) / 2, (total + 2) / 2)
+) AS median

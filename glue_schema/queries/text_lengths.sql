@@ -1,0 +1,37 @@
+-- How long are message texts and captions (characters, in length buckets)?
+SELECT
+    bucket,
+    CASE bucket
+        WHEN 1 THEN '1-20'
+        WHEN 2 THEN '21-50'
+        WHEN 3 THEN '51-100'
+        WHEN 4 THEN '101-200'
+        WHEN 5 THEN '201-500'
+        WHEN 6 THEN '501-1000'
+        ELSE '1001+'
+    END AS length_range,
+    count(*) AS messages
+FROM (
+    SELECT
+        CASE
+            WHEN text_length <= 20 THEN 1
+            WHEN text_length <= 50 THEN 2
+            WHEN text_length <= 100 THEN 3
+            WHEN text_length <= 200 THEN 4
+            WHEN text_length <= 500 THEN 5
+            WHEN text_length <= 1000 THEN 6
+            ELSE 7
+        END AS bucket
+    FROM messages_current
+    WHERE
+        -- dt is the UTC arrival date: a day either side of the sent_at window, so that
+        -- partition projection reads only the partitions that can hold its messages.
+        dt BETWEEN date_format(date_add('day', -{{days}}, date(current_timestamp AT TIME ZONE {{tz}})), '%Y-%m-%d')
+            AND date_format(date_add('day', 1, current_date), '%Y-%m-%d')
+        -- The window: the last `days` calendar days in the time zone, today included.
+        AND date(sent_at AT TIME ZONE {{tz}})
+            >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
+        AND text_length > 0
+) AS lengths
+GROUP BY bucket
+ORDER BY bucket

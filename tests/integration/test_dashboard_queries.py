@@ -1,0 +1,467 @@
+"""Every dashboard query, run on a lake built by the real local stack, against numbers
+computed independently in Python from the generated updates that went in.
+
+The oracle below never runs SQL: it works from `GeneratedUpdate` fields and the
+update payloads, with Python's zoneinfo for days and hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import statistics
+import time
+import zoneinfo
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from glue_schema.views import QUERIES_DIR, QueryParameters, placeholders, query_names, query_sql
+from local.generator import DEFAULT_CHAT_ID, DEFAULT_FOREIGN_CHAT_ID, GeneratedUpdate, iter_updates
+from local.query import LocalQueryEngine
+from local.stack import LocalStack, StackConfig
+from scripts.cli import main
+
+ALLOWED = frozenset({DEFAULT_CHAT_ID, DEFAULT_FOREIGN_CHAT_ID})
+SERVICE = frozenset({"new_chat_members", "left_chat_member", "pinned_message"})
+REQUIRED_QUERIES = {
+    "messages_per_day",
+    "daily_active_senders",
+    "activity_heatmap",
+    "top_senders",
+    "message_types",
+    "top_hashtags",
+    "top_mentions",
+    "top_domains",
+    "joins_leaves",
+    "edits",
+    "replies",
+    "text_lengths",
+}
+ZONES = ("UTC", "America/Sao_Paulo")
+#: Offsets for the copies planted outside the dt range (see the fixture).
+SHIFT_UPDATE_ID = 1_000_000_000
+SHIFT_MESSAGE_ID = 10_000_000
+
+
+@dataclass(frozen=True)
+class FixtureLake:
+    """The lake and the updates that were sent into it."""
+
+    path: Path
+    updates: list[GeneratedUpdate]
+
+
+def _plant_out_of_range_copies(lake: Path) -> None:
+    # Rows whose sent_at is inside every window but whose dt is far outside the
+    # range the queries allow: a query without its dt restriction counts them.
+    source = sorted((lake / "data" / "messages").rglob("*.parquet"))[0]
+    table = pq.read_table(source)
+    for column, shift in (("update_id", SHIFT_UPDATE_ID), ("message_id", SHIFT_MESSAGE_ID)):
+        position = table.schema.get_field_index(column)
+        shifted = pc.add(table.column(column), pa.scalar(shift, pa.int64()))
+        table = table.set_column(position, column, shifted)
+    for dt_value in ("2001-01-01", "2099-12-31"):
+        folder = lake / "data" / "messages" / f"dt={dt_value}"
+        folder.mkdir(parents=True)
+        pq.write_table(table, folder / "planted.parquet")
+
+
+@pytest.fixture(scope="module")
+def fixture_lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixtureLake]:
+    """~4 days of two chats' updates up to a minute ago, through webhook + delivery stream."""
+    lake = tmp_path_factory.mktemp("dashboard-lake")
+    now = int(time.time())
+    updates = [
+        u
+        for u in iter_updates(4500, seed=21, start_time=now - 4 * 86400)
+        if u.date < now - 60 and (u.edit_date is None or u.edit_date < now - 60)
+    ]
+    saved = dict(os.environ)  # the stack configures the webhook through the environment
+    try:
+        with LocalStack(StackConfig(lake, ALLOWED)) as stack:
+            statuses = Counter(stack.handle(u.body) for u in updates)
+            stack.flush()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert statuses == {200: len(updates)}
+    _plant_out_of_range_copies(lake)
+    return FixtureLake(lake, updates)
+
+
+@pytest.fixture(scope="module")
+def engine(fixture_lake: FixtureLake) -> Iterator[LocalQueryEngine]:
+    """One local engine over the fixture lake."""
+    with LocalQueryEngine(fixture_lake.path) as query_engine:
+        yield query_engine
+
+
+def run(
+    engine: LocalQueryEngine, name: str, days: int = 30, tz: str = "UTC"
+) -> list[tuple[Any, ...]]:
+    columns, rows = engine.query(query_sql(name), QueryParameters(days=days, tz=tz))
+    assert columns, name
+    return [tuple(row) for row in rows]
+
+
+# -- the oracle ---------------------------------------------------------------------------------
+
+
+class Oracle:
+    """What each query must answer, derived in Python from the generated updates."""
+
+    def __init__(self, updates: list[GeneratedUpdate], days: int, tz: str) -> None:
+        self.zone = zoneinfo.ZoneInfo(tz)
+        today = dt.datetime.now(self.zone).date()
+        self.first_day = today - dt.timedelta(days=days - 1)
+        unique: dict[int, GeneratedUpdate] = {}
+        for update in updates:
+            if update.chat_id in ALLOWED and not update.is_duplicate:
+                unique.setdefault(update.update_id, update)
+        self.unique = [u for u in unique.values() if self.local(u.date).date() >= self.first_day]
+        latest: dict[tuple[int, int], GeneratedUpdate] = {}
+        for update in unique.values():
+            key = (update.chat_id, update.message_id)
+            rank = (update.edit_date or update.date, update.update_id)
+            held = latest.get(key)
+            if held is None or rank > (held.edit_date or held.date, held.update_id):
+                latest[key] = update
+        self.all_current = latest
+        self.current = [u for u in latest.values() if self.local(u.date).date() >= self.first_day]
+        self.posted = [u for u in self.current if u.message_type not in SERVICE]
+
+    def local(self, epoch: int) -> dt.datetime:
+        return dt.datetime.fromtimestamp(epoch, self.zone)
+
+    def day(self, update: GeneratedUpdate) -> dt.date:
+        return self.local(update.date).date()
+
+
+def payload(update: GeneratedUpdate) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(update.body)[update.kind]
+    return message
+
+
+def ranked(counts: Counter[Any], limit: int) -> list[tuple[Any, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def exact_median(values: list[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def domain(url: str) -> str | None:
+    host = urlsplit(url if "://" in url else "http://" + url).hostname
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+# -- the files ----------------------------------------------------------------------------------
+
+
+def test_the_required_dashboard_queries_exist() -> None:
+    assert set(query_names()) >= REQUIRED_QUERIES
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED_QUERIES))
+def test_query_file_starts_with_one_line_question(name: str) -> None:
+    first, second = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8").splitlines()[:2]
+    assert first.startswith("-- ")
+    assert first.endswith("?")
+    assert not second.lstrip().startswith("--")
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED_QUERIES))
+def test_query_parses_as_trino_and_reads_only_the_deduplicating_views(name: str) -> None:
+    rendered = query_sql(name).replace("{{days}}", "30").replace("{{tz}}", "'UTC'")
+    tree = sqlglot.parse_one(rendered, read="trino")
+    assert isinstance(tree, exp.Query)
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    tables = {table.name for table in tree.find_all(exp.Table)} - ctes
+    assert tables
+    assert tables <= {"messages_unique", "messages_current"}
+    assert placeholders(query_sql(name)) == {"days", "tz"}
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED_QUERIES))
+def test_every_scan_of_a_view_is_bounded_by_dt(name: str) -> None:
+    # Partition projection prunes only on a dt predicate next to the scan.
+    tree = sqlglot.parse_one(query_sql(name).replace("{{tz}}", "'UTC'"), read="trino")
+    for select in tree.find_all(exp.Select):
+        scans = [
+            t
+            for t in select.find_all(exp.Table)
+            if t.name in ("messages_unique", "messages_current")
+        ]
+        direct = [t for t in scans if t.find_ancestor(exp.Select) is select]
+        if not direct:
+            continue
+        where = select.args.get("where")
+        assert where is not None, name
+        bounded = [b for b in where.find_all(exp.Between) if b.this.name == "dt"]
+        assert len(bounded) >= len(direct), f"{name}: a scan without a dt BETWEEN"
+
+
+# -- the numbers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tz", ZONES)
+def test_messages_per_day_per_chat(
+    engine: LocalQueryEngine, fixture_lake: FixtureLake, tz: str
+) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, tz)
+    counts = Counter((oracle.day(u), u.chat_id) for u in oracle.posted)
+    titles: dict[int, str] = {}
+    for update in oracle.posted:
+        titles[update.chat_id] = max(
+            titles.get(update.chat_id, ""), payload(update)["chat"]["title"]
+        )
+    expected = [(day, chat, titles[chat], n) for (day, chat), n in sorted(counts.items())]
+    assert len({chat for _, chat, _, _ in expected}) == 2
+    assert run(engine, "messages_per_day", tz=tz) == expected
+
+
+@pytest.mark.parametrize(("days", "tz"), [(1, "UTC"), (2, "America/Sao_Paulo"), (3, "UTC")])
+def test_the_window_keeps_only_the_last_days_in_the_zone(
+    engine: LocalQueryEngine, fixture_lake: FixtureLake, days: int, tz: str
+) -> None:
+    oracle = Oracle(fixture_lake.updates, days, tz)
+    expected = Counter(oracle.day(u) for u in oracle.posted)
+    rows = run(engine, "messages_per_day", days=days, tz=tz)
+    got: Counter[dt.date] = Counter()
+    for day, _, _, messages in rows:
+        got[day] += messages
+    assert got == expected
+    assert got
+    assert min(got) >= oracle.first_day
+
+
+def test_daily_active_senders(engine: LocalQueryEngine, fixture_lake: FixtureLake) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, "America/Sao_Paulo")
+    senders: dict[dt.date, set[int]] = defaultdict(set)
+    for update in oracle.posted:
+        senders[oracle.day(update)].add(update.user_id)
+    expected = [(day, len(people)) for day, people in sorted(senders.items())]
+    assert run(engine, "daily_active_senders", tz="America/Sao_Paulo") == expected
+
+
+@pytest.mark.parametrize("tz", ZONES)
+def test_activity_heatmap_by_local_weekday_and_hour(
+    engine: LocalQueryEngine, fixture_lake: FixtureLake, tz: str
+) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, tz)
+    counts = Counter(
+        (oracle.local(u.date).isoweekday(), oracle.local(u.date).hour) for u in oracle.posted
+    )
+    expected = [(weekday, hour, n) for (weekday, hour), n in sorted(counts.items())]
+    assert run(engine, "activity_heatmap", tz=tz) == expected
+
+
+def test_the_heatmap_differs_between_zones(engine: LocalQueryEngine) -> None:
+    # São Paulo is UTC-3: the same messages fall three hours earlier.
+    utc = {(w, h): n for w, h, n in run(engine, "activity_heatmap", tz="UTC")}
+    sao_paulo = {(w, h): n for w, h, n in run(engine, "activity_heatmap", tz="America/Sao_Paulo")}
+    assert utc != sao_paulo
+    assert sum(utc.values()) == sum(sao_paulo.values())
+
+
+def test_top_senders(engine: LocalQueryEngine, fixture_lake: FixtureLake) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, "UTC")
+    counts = Counter(u.user_id for u in oracle.posted)
+    first_names: dict[int, str] = {}
+    usernames: dict[int, str] = {}
+    for update in oracle.posted:
+        sender = payload(update)["from"]
+        first_names[update.user_id] = max(first_names.get(update.user_id, ""), sender["first_name"])
+        if "username" in sender:
+            usernames[update.user_id] = max(usernames.get(update.user_id, ""), sender["username"])
+    expected = [(user, first_names[user], usernames.get(user), n) for user, n in ranked(counts, 10)]
+    assert run(engine, "top_senders") == expected
+
+
+def test_message_types(engine: LocalQueryEngine, fixture_lake: FixtureLake) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, "UTC")
+    expected = ranked(Counter(u.message_type for u in oracle.current), 100)
+    assert {"text", "photo", "new_chat_members"} <= {kind for kind, _ in expected}
+    assert run(engine, "message_types") == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "field"), [("top_hashtags", "hashtags"), ("top_mentions", "mentions")]
+)
+def test_top_hashtags_and_mentions(
+    engine: LocalQueryEngine, fixture_lake: FixtureLake, name: str, field: str
+) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, "UTC")
+    counts = Counter(item.lower() for u in oracle.current for item in getattr(u, field))
+    expected = ranked(counts, 15)
+    assert len(expected) == 15
+    assert run(engine, name) == expected
+
+
+def test_top_domains(engine: LocalQueryEngine, fixture_lake: FixtureLake) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, "UTC")
+    counts = Counter(d for u in oracle.current for url in u.urls if (d := domain(url)))
+    expected = ranked(counts, 15)
+    assert "exemplo.com.br" in dict(expected)  # www. stripped
+    assert run(engine, "top_domains") == expected
+
+
+def test_joins_and_leaves_per_day(engine: LocalQueryEngine, fixture_lake: FixtureLake) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, "America/Sao_Paulo")
+    joins: Counter[dt.date] = Counter()
+    leaves: Counter[dt.date] = Counter()
+    for update in oracle.current:
+        if update.message_type == "new_chat_members":
+            joins[oracle.day(update)] += len(payload(update)["new_chat_members"])
+        elif update.message_type == "left_chat_member":
+            leaves[oracle.day(update)] += 1
+    days = sorted(set(joins) | set(leaves))
+    expected = [(day, joins[day], leaves[day]) for day in days]
+    # Some service messages add two members at once: joins count members, not messages.
+    join_messages = sum(1 for u in oracle.current if u.message_type == "new_chat_members")
+    assert sum(joins.values()) > join_messages
+    assert run(engine, "joins_leaves", tz="America/Sao_Paulo") == expected
+
+
+def test_share_edited_and_median_time_to_first_edit(
+    engine: LocalQueryEngine, fixture_lake: FixtureLake
+) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, "UTC")
+    sent: dict[tuple[int, int], int] = {}
+    first_edit: dict[tuple[int, int], int] = {}
+    for update in oracle.unique:
+        if update.message_type in SERVICE:
+            continue
+        key = (update.chat_id, update.message_id)
+        sent[key] = update.date
+        if update.edit_date is not None:
+            first_edit[key] = min(first_edit.get(key, update.edit_date), update.edit_date)
+    delays = [first_edit[key] - sent[key] for key in first_edit]
+    assert len(delays) > 20
+    ((messages, edited, edited_pct, median),) = run(engine, "edits")
+    assert (messages, edited) == (len(sent), len(first_edit))
+    assert edited_pct == pytest.approx(round(100 * len(first_edit) / len(sent), 2))
+    assert median == exact_median(delays)
+
+
+def test_reply_rate_and_median_reply_delay(
+    engine: LocalQueryEngine, fixture_lake: FixtureLake
+) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, "UTC")
+    replies = [u for u in oracle.posted if u.reply_to_message_id is not None]
+    delays = [
+        u.date - oracle.all_current[(u.chat_id, u.reply_to_message_id)].date
+        for u in replies
+        if (u.chat_id, u.reply_to_message_id) in oracle.all_current
+    ]
+    assert len(delays) > 20
+    ((messages, reply_count, reply_pct, median),) = run(engine, "replies")
+    assert (messages, reply_count) == (len(oracle.posted), len(replies))
+    assert reply_pct == pytest.approx(round(100 * len(replies) / len(oracle.posted), 2))
+    assert median == exact_median(delays)
+
+
+def test_text_length_buckets(engine: LocalQueryEngine, fixture_lake: FixtureLake) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, "UTC")
+    edges = [
+        (20, "1-20"),
+        (50, "21-50"),
+        (100, "51-100"),
+        (200, "101-200"),
+        (500, "201-500"),
+        (1000, "501-1000"),
+    ]
+    counts: Counter[tuple[int, str]] = Counter()
+    for update in oracle.current:
+        message = payload(update)
+        text = message.get("text") or message.get("caption")
+        if not text:
+            continue
+        length = len(text)  # code points, as Athena's length()
+        bucket = next(
+            ((n, label) for n, (edge, label) in enumerate(edges, 1) if length <= edge),
+            (7, "1001+"),
+        )
+        counts[bucket] += 1
+    expected = [(n, label, count) for (n, label), count in sorted(counts.items())]
+    assert len(expected) >= 3
+    assert run(engine, "text_lengths") == expected
+
+
+def test_every_query_runs_in_both_zones_on_an_empty_lake(tmp_path: Path) -> None:
+    with LocalQueryEngine(tmp_path) as empty:
+        for name in query_names():
+            for tz in ZONES:
+                columns, rows = empty.query(query_sql(name), QueryParameters(days=30, tz=tz))
+                assert columns
+                if name in ("edits", "replies"):
+                    assert rows == [(0, 0, None, None)]
+                else:
+                    assert rows == [], name
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+def test_tgpipe_dashboard_lake_writes_one_chart_per_query(
+    fixture_lake: FixtureLake, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "page.html"
+    code = main(
+        ["dashboard", "--lake", str(fixture_lake.path), "--tz", "America/Sao_Paulo", "--days", "7",
+         "-o", str(output)]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert printed.splitlines()[-1] == f"dashboard     {output.resolve()}"
+    page = output.read_text(encoding="utf-8")
+    assert page.count('<svg class="chart') == len(query_names())
+    assert "last 7 days" in page
+    assert "America/Sao_Paulo" in page
+    assert "Achados e Promoções" in page
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--tz", "Mars/Olympus"], "tz must be an IANA time zone"),
+        (["--days", "0"], "days must be between 1 and"),
+        (["--region", "us-east-1"], "go with --athena, not --lake"),
+    ],
+)
+def test_tgpipe_dashboard_bad_input_is_one_line(
+    fixture_lake: FixtureLake,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    message: str,
+) -> None:
+    output = tmp_path / "page.html"
+    code = main(["dashboard", "--lake", str(fixture_lake.path), *arguments, "-o", str(output)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert not output.exists()
+
+
+def test_tgpipe_dashboard_without_a_lake_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["dashboard", "--lake", str(tmp_path / "nope"), "-o", str(tmp_path / "p.html")])
+    assert code == 2
+    assert "no lake directory" in capsys.readouterr().err

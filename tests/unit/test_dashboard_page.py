@@ -1,0 +1,304 @@
+"""The dashboard page: self-contained, escaped, one chart per query, errors in their panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+
+from scripts.dashboard_page import (
+    CHARTS,
+    PageContext,
+    QueryResult,
+    format_duration,
+    nice_ticks,
+    render_page,
+    sender_name,
+)
+
+TODAY = dt.date(2026, 3, 10)
+HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+def context(**changes: Any) -> PageContext:
+    values: dict[str, Any] = {
+        "chats": [(-1001234567890, "Vendas Brasil 🇧🇷"), (-1009876543210, "Achados")],
+        "days": 30,
+        "tz": "America/Sao_Paulo",
+        "window_start": TODAY - dt.timedelta(days=29),
+        "window_end": TODAY,
+        "generated_at": dt.datetime(2026, 3, 10, 15, 4, 5, tzinfo=dt.UTC),
+        "source": "local lake /tmp/lake",
+    }
+    values.update(changes)
+    return PageContext(**values)
+
+
+def day(offset: int) -> dt.date:
+    return TODAY - dt.timedelta(days=offset)
+
+
+def sample_results() -> list[QueryResult]:
+    """One plausible result per dashboard query, as the engines return them."""
+    return [
+        QueryResult(
+            "messages_per_day",
+            "How many messages per day?",
+            ["day", "chat_id", "chat_title", "messages"],
+            [(day(1), -1001234567890, "Vendas", 120), (day(0), -1009876543210, "Achados", 30)],
+        ),
+        QueryResult(
+            "daily_active_senders",
+            "Who posts?",
+            ["day", "active_senders"],
+            [(day(1), 12), (day(0), 9)],
+        ),
+        QueryResult(
+            "activity_heatmap",
+            "When?",
+            ["weekday", "hour", "messages"],
+            [(1, 9, 5), (7, 23, 2), (3, 12, 11)],
+        ),
+        QueryResult(
+            "top_senders",
+            "Who most?",
+            ["user_id", "first_name", "username", "messages"],
+            [(1, "Ana", "ana_silva", 40), (2, "João", None, 12)],
+        ),
+        QueryResult(
+            "message_types",
+            "Kinds?",
+            ["message_type", "messages"],
+            [("text", 100), ("photo", 20)],
+        ),
+        QueryResult(
+            "text_lengths",
+            "Lengths?",
+            ["bucket", "length_range", "messages"],
+            [(1, "1-20", 4), (3, "51-100", 9)],
+        ),
+        QueryResult("top_hashtags", "Tags?", ["hashtag", "uses"], [("#oferta", 7), (HOSTILE, 3)]),
+        QueryResult("top_mentions", "Mentions?", ["mention", "uses"], [("@ana", 2)]),
+        QueryResult("top_domains", "Sites?", ["domain", "links"], [("loja.example.com", 4)]),
+        QueryResult(
+            "joins_leaves", "Joins?", ["day", "joins", "leaves"], [(day(2), 3, 1), (day(0), 0, 2)]
+        ),
+        QueryResult(
+            "edits",
+            "Edits?",
+            ["messages", "edited_messages", "edited_pct", "median_seconds_to_edit"],
+            [(200, 10, 5.0, 95.5)],
+        ),
+        QueryResult(
+            "replies",
+            "Replies?",
+            ["messages", "replies", "reply_pct", "median_seconds_to_reply"],
+            [(200, 50, 25.0, 600.0)],
+        ),
+    ]
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, and the page's text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(page: str) -> Elements:
+    parser = Elements()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def panels(page: str) -> dict[str, str]:
+    """The HTML of each query's panel, by query name."""
+    return dict(
+        re.findall(
+            r'<section class="panel" id="q-[^"]*" data-query="([^"]*)">(.*?)</section>', page
+        )
+    )
+
+
+def test_every_dashboard_query_has_a_chart_builder() -> None:
+    from glue_schema.views import query_names
+
+    assert set(query_names()) <= set(CHARTS)
+
+
+def test_each_query_gets_its_own_panel_with_one_svg_chart() -> None:
+    page = render_page(sample_results(), context())
+    found = panels(page)
+    assert list(found) == list(CHARTS)
+    for name, html in found.items():
+        assert html.count("<svg") == 1, name
+        assert "no data in this window" not in html, name
+
+
+def test_the_page_refers_to_nothing_outside_itself() -> None:
+    page = render_page(sample_results(), context())
+    elements = parse(page)
+    tags = {tag for tag, _ in elements.tags}
+    assert not tags & {"script", "link", "img", "iframe", "object", "embed", "image", "use"}
+    for tag, attributes in elements.tags:
+        for name, value in attributes.items():
+            assert name not in ("src", "href", "xlink:href"), tag
+            assert "//" not in (value or ""), (tag, name)
+    assert "http" not in page.replace("http-equiv", "")
+    assert "@import" not in page
+    assert "url(" not in page.replace("url(#heat-", "")
+
+
+def test_message_derived_text_is_escaped() -> None:
+    results = sample_results()
+    results[0] = QueryResult(
+        "messages_per_day",
+        "q",
+        ["day", "chat_id", "chat_title", "messages"],
+        [(day(0), 1, HOSTILE, 5)],
+    )
+    page = render_page(results, context(chats=[(1, HOSTILE)], source=HOSTILE))
+    elements = parse(page)
+    assert "script" not in {tag for tag, _ in elements.tags}
+    assert "img" not in {tag for tag, _ in elements.tags}
+    assert not any("onerror" in attributes for _, attributes in elements.tags)
+    # The text itself is shown, intact: in the header, the legend and the hashtag bars.
+    assert sum(HOSTILE in text for text in elements.text) >= 3
+
+
+def test_a_failed_query_shows_its_error_and_the_others_still_render() -> None:
+    results = sample_results()
+    results[3] = QueryResult("top_senders", "Who most?", error="Table not found: <messages>")
+    page = render_page(results, context())
+    found = panels(page)
+    assert "<svg" not in found["top_senders"]
+    assert "Table not found: &lt;messages&gt;" in found["top_senders"]
+    assert 'role="alert"' in found["top_senders"]
+    assert all(html.count("<svg") == 1 for name, html in found.items() if name != "top_senders")
+
+
+def test_a_result_without_the_expected_columns_explains_itself() -> None:
+    results = sample_results()
+    results[4] = QueryResult("message_types", "Kinds?", ["kind", "n"], [("text", 3)])
+    found = panels(render_page(results, context()))
+    assert "The chart could not be drawn" in found["message_types"]
+    assert "no column message_type, messages" in found["message_types"]
+    assert "<table" in found["message_types"]
+
+
+def test_an_empty_result_says_so_inside_its_chart() -> None:
+    results = [QueryResult(r.name, r.question, r.columns, []) for r in sample_results()]
+    found = panels(render_page(results, context(chats=[])))
+    for name, html in found.items():
+        assert "no data in this window" in html, name
+        assert html.count("<svg") == 1, name
+
+
+def test_the_header_states_chats_window_zone_and_generation_time() -> None:
+    page = render_page(sample_results(), context())
+    header = page.split("<main>")[0]
+    assert "Vendas Brasil 🇧🇷" in header
+    assert "-1009876543210" in header
+    assert "last 30 days: 2026-02-09 to 2026-03-10" in header
+    assert "America/Sao_Paulo" in header
+    assert "2026-03-10 15:04:05 UTC" in header
+
+
+def test_unknown_chats_are_said_to_be_unknown() -> None:
+    page = render_page(sample_results(), context(chats=None))
+    assert "unknown: the messages per day query failed" in page
+
+
+def test_the_heatmap_has_a_cell_for_every_hour_of_every_weekday() -> None:
+    html = panels(render_page(sample_results(), context()))["activity_heatmap"]
+    cells = re.findall(r'<rect class="cell"[^>]*><title>([^<]*)</title>', html)
+    assert len(cells) == 7 * 24
+    assert "Wed 12:00-12:59: 11 messages" in cells
+    assert "Sun 23:00-23:59: 2 messages" in cells
+    assert "Mon 00:00-00:59: 0 messages" in cells
+    assert "hour of day (America/Sao_Paulo)" in html
+
+
+def test_daily_charts_have_one_slot_per_day_of_the_window_with_labelled_axes() -> None:
+    html = panels(render_page(sample_results(), context()))["daily_active_senders"]
+    bars = re.findall(r'<rect class="bar"[^>]*><title>([^<]*)</title>', html)
+    assert len(bars) == 30
+    assert bars[-2:] == ["9 Mar: 12 people", "10 Mar: 9 people"]
+    assert "day (America/Sao_Paulo)" in html
+    assert "people who posted" in html
+
+
+def test_stacked_days_name_the_chat_in_each_bar() -> None:
+    html = panels(render_page(sample_results(), context()))["messages_per_day"]
+    assert "Vendas, 9 Mar: 120 messages" in html
+    assert "Achados, 10 Mar: 30 messages" in html
+
+
+def test_share_charts_show_the_percentage_and_the_median() -> None:
+    found = panels(render_page(sample_results(), context()))
+    assert "5% edited (10 of 200)" in found["edits"]
+    assert "median time from sending to the first edit: 1.6 min" in found["edits"]
+    assert "25% are replies (50 of 200)" in found["replies"]
+    assert "10.0 min" in found["replies"]
+    assert "share of messages (%)" in found["edits"]
+
+
+def test_scanned_bytes_are_reported_per_query_and_in_total() -> None:
+    results = [
+        QueryResult(r.name, r.question, r.columns, r.rows, None, 3 * 1024 * 1024)
+        for r in sample_results()
+    ]
+    page = render_page(results, context(source="Athena workgroup w"))
+    assert "3.0 MB scanned" in panels(page)["edits"]
+    assert "36.0 MB in 12 queries" in page
+
+
+@pytest.mark.parametrize(
+    ("maximum", "ticks"),
+    [
+        (0, [0.0, 1.0]),
+        (3, [0.0, 1.0, 2.0, 3.0]),
+        (42, [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]),
+        (830, [0.0, 200.0, 400.0, 600.0, 800.0, 1000.0]),
+        (2, [0.0, 1.0, 2.0]),
+        (0.3, [0.0, 0.1, 0.2, 0.3]),
+    ],
+)
+def test_nice_ticks(maximum: float, ticks: list[float]) -> None:
+    assert nice_ticks(maximum) == ticks
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(None, "n/a"), (45, "45 s"), (600, "10.0 min"), (7200, "2.0 h"), (3 * 86400, "3.0 days")],
+)
+def test_format_duration(seconds: float | None, text: str) -> None:
+    assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("parts", "name"),
+    [
+        ((1, "Ana", "ana_s"), "Ana (@ana_s)"),
+        ((1, None, "ana_s"), "@ana_s"),
+        ((1, "Ana", None), "Ana"),
+        ((7, None, None), "user 7"),
+    ],
+)
+def test_sender_name(parts: tuple[int, str | None, str | None], name: str) -> None:
+    assert sender_name(*parts) == name
