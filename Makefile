@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test check lint typecheck demo clean template infra-check
+.PHONY: install test check lint typecheck demo clean template infra-check browser
 
 install: $(STAMP)
 
@@ -21,8 +21,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck infra-check
+test: lint typecheck infra-check browser
 	$(BIN)/pytest
+
+# Debian's Chromium for the dashboard's browser test (installed when missing).
+browser:
+	.ci/install-chromium
 
 # The committed CloudFormation template, regenerated from infra/ (a test fails on drift).
 template: install

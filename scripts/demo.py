@@ -10,7 +10,7 @@ from typing import Any
 
 from functions import constants as c
 from glue_schema.views import QueryParameters
-from local.generator import DEFAULT_CHAT_ID, iter_updates
+from local.generator import DEFAULT_CHAT_ID, GeneratedUpdate, iter_updates
 from local.query import LocalQueryEngine, QueryError
 from local.stack import LocalStack, StackConfig
 from scripts.cli import CliError
@@ -20,8 +20,8 @@ from scripts.send_updates import send_updates
 DEFAULT_LAKE = Path("demo-lake")
 MARKER = ".tgpipe-demo"
 DEFAULT_COUNT = 1500
-#: Spread the generated conversation over the last days so dashboards show it.
-HISTORY_DAYS = 10
+#: The generated conversation ends this long before the demo runs.
+RECENT_MARGIN_SECONDS = 3600
 DASHBOARD_FILE = "dashboard.html"
 
 REPORT_QUERIES = {
@@ -58,19 +58,37 @@ def _count(engine: LocalQueryEngine, sql: str) -> int:
     return int(rows[0][0])
 
 
+def recent_updates(count: int, seed: int) -> list[GeneratedUpdate]:
+    """Generated updates whose conversation ends about now, so the dashboard shows it.
+
+    The generator's pace follows São Paulo's daytime, so the span depends on the
+    start: a few fixed-point steps find a start whose conversation ends just before now.
+    """
+    now = int(time.time())
+    start = now - 3 * 86400
+    best: list[GeneratedUpdate] | None = None
+    best_gap = None
+    for _ in range(8):
+        updates = list(iter_updates(count, chat_id=DEFAULT_CHAT_ID, seed=seed, start_time=start))
+        overshoot = max(u.date for u in updates) - (now - RECENT_MARGIN_SECONDS)
+        if overshoot <= 0 and (best_gap is None or -overshoot < best_gap):
+            best, best_gap = updates, -overshoot
+        if best_gap is not None and best_gap <= 6 * 3600:
+            break
+        start -= overshoot if overshoot > 0 else overshoot // 2
+    if best is None:  # never ended in the past: start a week earlier, that always does
+        best = list(
+            iter_updates(count, chat_id=DEFAULT_CHAT_ID, seed=seed, start_time=start - 7 * 86400)
+        )
+    return best
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the stack on a free port, send generated updates over HTTP, flush, report, draw."""
     lake: Path = args.lake
     prepare_lake(lake)
     started = time.monotonic()
-    updates = list(
-        iter_updates(
-            args.count,
-            chat_id=DEFAULT_CHAT_ID,
-            seed=args.seed,
-            start_time=int(time.time()) - HISTORY_DAYS * 86400,
-        )
-    )
+    updates = recent_updates(args.count, args.seed)
     config = StackConfig(lake, frozenset({DEFAULT_CHAT_ID}), buffer_seconds=60.0)
     with LocalStack(config) as stack:
         http = stack.serve_http(0)
