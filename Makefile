@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test check lint typecheck demo clean template infra-check browser
+.PHONY: install test check lint typecheck demo clean template infra-check browser security-check bench
 
 install: $(STAMP)
 
@@ -21,7 +21,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck infra-check browser
+test: lint typecheck infra-check browser security-check
 	$(BIN)/pytest
 
 # Debian's Chromium for the dashboard's browser test (installed when missing).
@@ -47,9 +47,24 @@ infra-check: install $(CHECKOV)
 	BC_SKIP_MAPPING=TRUE $(CHECKOV) --file infra/template.json --framework cloudformation \
 		--skip-download --quiet --compact
 
+# bandit on the code that ships (config and reasons: [tool.bandit] in pyproject.toml), then
+# pip-audit on the installed dependency closure; the audit only warns when PyPI's
+# vulnerability data cannot be reached (offline, or a mirror without it).
+SECURITY_SCAN := functions glue_schema local scripts infra benchmarks
+
+security-check: install
+	$(BIN)/bandit -q -c pyproject.toml -r $(SECURITY_SCAN)
+	$(BIN)/python -m scripts.dependency_audit
+
 # The whole pipeline on this machine: local stack, generated updates over HTTP, report.
 demo: install
 	$(BIN)/tgpipe demo
+
+# Measured figures beside their baselines (benchmarks/results.json + a table); never part
+# of `make test`. About 5 minutes on 2 cores; each benchmark also runs alone:
+# .venv/bin/python -m benchmarks.NAME
+bench: install
+	$(BIN)/python -m benchmarks.run_all
 
 check: test
 

@@ -7,6 +7,7 @@ their own); the default clients are created once, lazily, never at import.
 from __future__ import annotations
 
 import functools
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -43,6 +44,24 @@ RETRYABLE_FIREHOSE_CODES = frozenset(
 _TRANSIENT_NETWORK_ERRORS = (ConnectionError, ConnectTimeoutError, ReadTimeoutError)
 _BACKOFF_BASE_SECONDS = 0.05
 _BACKOFF_CAP_SECONDS = 1.0
+
+
+#: Loggers that at DEBUG write whole request and response bodies: a Firehose record
+#: (message text, base64) or a GetSecretValue answer (the secret). Lambda's advanced
+#: logging controls can put the root logger at DEBUG; these stay at INFO regardless.
+WIRE_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+
+
+def quiet_wire_logging() -> None:
+    """Keep the SDK's wire loggers at INFO or above, whatever the root logger's level."""
+    for name in WIRE_LOGGERS:
+        logger = logging.getLogger(name)
+        # Its own level, not the effective one: NOTSET would follow the root to DEBUG later.
+        if logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
+quiet_wire_logging()
 
 
 #: Clients installed by the local stack (its delivery stream, its object store).

@@ -17,6 +17,14 @@ ENV_SECRET_MAX_AGE_SECONDS: Final = "SECRET_MAX_AGE_SECONDS"
 # Environment variables: archiver.
 ENV_RAW_BUCKET: Final = "RAW_BUCKET"
 
+# Optional hardening (both off by default; docs/privacy.md).
+#: "true": the webhook answers 403 to any source address outside TELEGRAM_WEBHOOK_CIDRS.
+ENV_RESTRICT_SOURCE_IPS: Final = "RESTRICT_SOURCE_IPS"
+#: "true": the archiver replaces user ids in rows by keyed pseudonyms, drops names.
+ENV_PSEUDONYMIZE_USERS: Final = "PSEUDONYMIZE_USERS"
+ENV_PSEUDONYM_KEY: Final = "PSEUDONYM_KEY"
+ENV_PSEUDONYM_KEY_ARN: Final = "PSEUDONYM_KEY_ARN"
+
 # Powertools (set by infra/ on both functions).
 ENV_POWERTOOLS_SERVICE_NAME: Final = "POWERTOOLS_SERVICE_NAME"
 ENV_POWERTOOLS_METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
@@ -31,7 +39,14 @@ ARCHIVER_HANDLER: Final = "functions.archiver.handler.lambda_handler"
 # HTTP.
 WEBHOOK_PATH: Final = "/webhook"
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
-MAX_BODY_BYTES: Final = 1024 * 1024
+#: Firehose's record limit (API Record: "Maximum length of 1024000", before base64).
+FIREHOSE_MAX_RECORD_BYTES: Final = 1_024_000
+#: The largest body the webhook takes: its record (body + "\n") must fit one Firehose
+#: record, or Firehose would refuse it for good and the webhook answer 503 forever.
+MAX_BODY_BYTES: Final = FIREHOSE_MAX_RECORD_BYTES - 1
+#: The ranges Telegram sends webhooks from (Bot API docs, "Marvin's Marvellous Guide
+#: to All Things Webhook"): the optional source allow-list admits only these.
+TELEGRAM_WEBHOOK_CIDRS: Final = ("149.154.160.0/20", "91.108.4.0/22")
 
 # Timing budget: the webhook's delivery retries must end well before its own
 # Lambda timeout, which must end before API Gateway's 30 s integration timeout.
@@ -45,6 +60,7 @@ METRIC_ACCEPTED: Final = "UpdatesAccepted"
 METRIC_IGNORED: Final = "UpdatesIgnored"
 METRIC_REJECTED_SECRET: Final = "RequestsRejectedSecret"
 METRIC_BAD_REQUEST: Final = "RequestsBad"
+METRIC_REJECTED_SOURCE: Final = "RequestsRejectedSource"
 METRIC_DELIVERY_FAILED: Final = "DeliveryFailed"
 METRIC_ROWS_OK: Final = "RowsShaped"
 METRIC_RECORDS_DROPPED: Final = "RecordsDropped"

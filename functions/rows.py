@@ -11,7 +11,8 @@ precision Athena v3 reads.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
+from datetime import date
 from typing import Any, Final
 
 from functions.telegram import MESSAGE_KINDS, as_int64, as_object, update_id
@@ -46,10 +47,26 @@ MESSAGE_TYPES: Final = (*dict.fromkeys(t for _, t in MESSAGE_TYPE_PRECEDENCE), O
 _MAX_EPOCH_SECONDS: Final = 253402300799
 
 
+_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
+
+
+@functools.lru_cache(maxsize=1024)
+def _utc_date(days_since_epoch: int) -> str:
+    # Cached: a batch's timestamps fall on a handful of days, and formatting the
+    # date is most of what a datetime would cost (the shaper's hot loop).
+    try:
+        return f"{date.fromordinal(_EPOCH_ORDINAL + days_since_epoch):%Y-%m-%d}"
+    except OverflowError:
+        raise ValueError("year is out of range") from None
+
+
 def format_timestamp_ms(epoch_ms: int) -> str:
-    """Epoch milliseconds → ``YYYY-MM-DD HH:MM:SS.fff`` (UTC)."""
-    moment = datetime.fromtimestamp(epoch_ms // 1000, tz=UTC)
-    return f"{moment:%Y-%m-%d %H:%M:%S}.{epoch_ms % 1000:03d}"
+    """Epoch milliseconds → ``YYYY-MM-DD HH:MM:SS.fff`` (UTC); ValueError outside years 1-9999."""
+    seconds, millis = divmod(epoch_ms, 1000)
+    days, second_of_day = divmod(seconds, 86_400)
+    hours, rest = divmod(second_of_day, 3600)
+    minutes, second = divmod(rest, 60)
+    return f"{_utc_date(days)} {hours:02d}:{minutes:02d}:{second:02d}.{millis:03d}"
 
 
 def _timestamp_from_seconds(value: Any) -> str | None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from functions import constants as c
 from functions.errors import SettingsError
 from functions.telegram import as_int64
+
+#: A shorter key could be brute-forced over the small space of Telegram user ids.
+MIN_PSEUDONYM_KEY_CHARS = 32
 
 
 def parse_chat_ids(raw: str, variable: str = c.ENV_ALLOWED_CHAT_IDS) -> frozenset[int]:
@@ -37,6 +40,20 @@ def _required(env: Mapping[str, str], variable: str) -> str:
     return value
 
 
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off", ""})
+
+
+def _flag(env: Mapping[str, str], variable: str) -> bool:
+    """An on/off variable: true/false (also 1/0, yes/no, on/off, any case); unset is off."""
+    raw = env.get(variable, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise SettingsError(variable, "must be true or false")
+
+
 def _positive_float(env: Mapping[str, str], variable: str, default: float) -> float:
     raw = env.get(variable, "").strip()
     if not raw:
@@ -60,6 +77,7 @@ class WebhookSettings:
     secret_arn: str | None
     delivery_budget_seconds: float = c.DEFAULT_DELIVERY_BUDGET_SECONDS
     secret_max_age_seconds: int = c.DEFAULT_SECRET_MAX_AGE_SECONDS
+    restrict_source_ips: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebhookSettings:
@@ -90,17 +108,42 @@ class WebhookSettings:
         max_age = _positive_float(
             env, c.ENV_SECRET_MAX_AGE_SECONDS, c.DEFAULT_SECRET_MAX_AGE_SECONDS
         )
-        return cls(chat_ids, stream, secret, secret_arn, budget, int(max_age))
+        restrict = _flag(env, c.ENV_RESTRICT_SOURCE_IPS)
+        return cls(chat_ids, stream, secret, secret_arn, budget, int(max_age), restrict)
 
 
 @dataclass(frozen=True)
 class ArchiverSettings:
-    """What the archiver needs: the raw archive bucket."""
+    """What the archiver needs: the raw archive bucket, and whether rows hide users."""
 
     raw_bucket: str
+    pseudonymize_users: bool = False
+    pseudonym_key: str | None = field(default=None, repr=False)
+    pseudonym_key_arn: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ArchiverSettings:
         """Read and check the archiver's environment; SettingsError names the variable."""
         env = os.environ if env is None else env
-        return cls(raw_bucket=_required(env, c.ENV_RAW_BUCKET))
+        bucket = _required(env, c.ENV_RAW_BUCKET)
+        if not _flag(env, c.ENV_PSEUDONYMIZE_USERS):
+            return cls(raw_bucket=bucket)
+        # Read only when on: the template sets the key's ARN only for pseudonymising stacks.
+        key_arn = env.get(c.ENV_PSEUDONYM_KEY_ARN, "").strip() or None
+        if key_arn is not None:
+            if not key_arn.startswith("arn:"):
+                raise SettingsError(c.ENV_PSEUDONYM_KEY_ARN, "is not an ARN")
+            return cls(bucket, True, None, key_arn)
+        key = env.get(c.ENV_PSEUDONYM_KEY, "").strip() or None
+        if key is None:
+            raise SettingsError(
+                c.ENV_PSEUDONYMIZE_USERS,
+                f"is on: set {c.ENV_PSEUDONYM_KEY_ARN} (a Secrets Manager secret) "
+                f"or {c.ENV_PSEUDONYM_KEY}",
+            )
+        if len(key) < MIN_PSEUDONYM_KEY_CHARS:
+            # The message names the rule, never the value.
+            raise SettingsError(
+                c.ENV_PSEUDONYM_KEY, f"must be at least {MIN_PSEUDONYM_KEY_CHARS} characters"
+            )
+        return cls(bucket, True, key, None)

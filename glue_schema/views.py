@@ -28,8 +28,22 @@ _PLACEHOLDER: Final = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 #: The parameters a query may use, each rendered as one SQL literal.
 PARAMETER_NAMES: Final = ("days", "tz")
+
+#: dt is the UTC arrival date: the window's first day minus one (in the query's
+#: time zone) through tomorrow (UTC), so every partition that can hold a message
+#: sent in the window is read, and no other.
+DT_FROM_SQL: Final = "date_format(date_add('day', -{{days}}, date(current_timestamp AT TIME ZONE {{tz}})), '%Y-%m-%d')"
+DT_TO_SQL: Final = "date_format(date_add('day', 1, current_date), '%Y-%m-%d')"
+
+#: `{{window_NAME}}` renders view NAME as a subquery over only the window's dt
+#: partitions. A filter on dt written outside a view cannot reach the scan: the
+#: views deduplicate with row_number() partitioned by update_id / chat_id +
+#: message_id, and neither Trino nor DuckDB pushes a predicate on another column
+#: through a window, so every partition would be read. Inside, it prunes.
+WINDOW_PREFIX: Final = "window_"
+_VIEW_SCAN: Final = "FROM messages AS m"
 MAX_DAYS: Final = 3660
-DEFAULT_DAYS: Final = 7
+DEFAULT_DAYS: Final = 30
 DEFAULT_TZ: Final = "UTC"
 
 
@@ -135,14 +149,43 @@ def placeholders(sql: str) -> frozenset[str]:
     return frozenset(_PLACEHOLDER.findall(sql))
 
 
+def windowed_view_sql(name: str) -> str:
+    """View `name` as a parenthesised subquery reading only the window's dt partitions."""
+    body = view_sql(name)
+    if body.count(_VIEW_SCAN) != 1:
+        raise QueryParameterError(f"view {name} must read `{_VIEW_SCAN}` exactly once")
+    scan = f"FROM (SELECT * FROM messages WHERE dt BETWEEN {DT_FROM_SQL} AND {DT_TO_SQL}) AS m"  # noqa: S608  # nosec B608 - constants only
+    return "(\n" + body.replace(_VIEW_SCAN, scan) + "\n)"
+
+
+def _expand_windows(sql: str) -> str:
+    def expand(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name.startswith(WINDOW_PREFIX) and name[len(WINDOW_PREFIX) :] in VIEW_NAMES:
+            return windowed_view_sql(name[len(WINDOW_PREFIX) :])
+        return match.group(0)
+
+    return _PLACEHOLDER.sub(expand, sql)
+
+
+def known_placeholders() -> tuple[str, ...]:
+    """Every placeholder a query may use: the parameters and the windowed views."""
+    return (*PARAMETER_NAMES, *(WINDOW_PREFIX + name for name in VIEW_NAMES))
+
+
 def render(sql: str, parameters: QueryParameters | None = None) -> str:
-    """`sql` with each `{{days}}` / `{{tz}}` replaced by its literal; the same text goes to Athena and DuckDB."""
+    """`sql` with windowed views expanded and `{{days}}` / `{{tz}}` replaced by literals.
+
+    The same rendered text goes to Athena and to DuckDB.
+    """
     used = placeholders(sql)
-    unknown = sorted(used - set(PARAMETER_NAMES))
+    unknown = sorted(used - set(known_placeholders()))
     if unknown:
         raise QueryParameterError(
-            f"unknown placeholder(s) {', '.join(unknown)}; known: {', '.join(PARAMETER_NAMES)}"
+            f"unknown placeholder(s) {', '.join(unknown)}; known: {', '.join(known_placeholders())}"
         )
+    sql = _expand_windows(sql)
+    used = placeholders(sql)
     if not used:
         return sql
     if parameters is None:

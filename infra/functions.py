@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from troposphere import GetAtt, Ref, Sub
+from troposphere import AWS_NO_VALUE, GetAtt, If, Ref, Sub
 from troposphere.awslambda import Code, Environment, Function, LoggingConfig
+from troposphere.iam import PolicyType
 from troposphere.logs import LogGroup
 from troposphere.secretsmanager import GenerateSecretString, Secret
 
@@ -65,6 +66,7 @@ def webhook_environment() -> dict[str, Any]:
         c.ENV_WEBHOOK_SECRET_ARN: Ref(n.R_WEBHOOK_SECRET),
         c.ENV_DELIVERY_BUDGET_SECONDS: f"{c.DEFAULT_DELIVERY_BUDGET_SECONDS:g}",
         c.ENV_SECRET_MAX_AGE_SECONDS: str(c.DEFAULT_SECRET_MAX_AGE_SECONDS),
+        c.ENV_RESTRICT_SOURCE_IPS: Ref(n.P_RESTRICT_SOURCE_IPS),
         c.ENV_POWERTOOLS_SERVICE_NAME: c.WEBHOOK_SERVICE,
         c.ENV_POWERTOOLS_METRICS_NAMESPACE: c.METRICS_NAMESPACE,
     }
@@ -74,6 +76,11 @@ def archiver_environment() -> dict[str, Any]:
     """The archiver's environment, by the names functions.settings reads."""
     return {
         c.ENV_RAW_BUCKET: Ref(n.R_RAW_BUCKET),
+        c.ENV_PSEUDONYMIZE_USERS: Ref(n.P_PSEUDONYMIZE_USERS),
+        # Only a pseudonymising stack has a key; the variable is absent otherwise.
+        c.ENV_PSEUDONYM_KEY_ARN: If(
+            n.C_PSEUDONYMIZE_USERS, Ref(n.R_PSEUDONYM_KEY), Ref(AWS_NO_VALUE)
+        ),
         c.ENV_POWERTOOLS_SERVICE_NAME: c.ARCHIVER_SERVICE,
         c.ENV_POWERTOOLS_METRICS_NAMESPACE: c.METRICS_NAMESPACE,
     }
@@ -127,6 +134,43 @@ def webhook_secret() -> Secret:
             ("CKV_AWS_149", "the AWS-managed key suffices for one token; a CMK adds a monthly fee"),
         ),
     )
+
+
+def pseudonym_key() -> list[Any]:
+    """The pseudonymisation key and the archiver's right to read it (pseudonymising stacks only).
+
+    A separate policy, not a statement of the archiver's role, so that the grant
+    exists exactly when the key does.
+    """
+    secret = Secret(
+        n.R_PSEUDONYM_KEY,
+        Condition=n.C_PSEUDONYMIZE_USERS,
+        Description="HMAC key of the user pseudonyms in the messages rows (docs/privacy.md).",
+        # 64 alphanumerics (~381 bits): far beyond brute force over all user ids.
+        GenerateSecretString=GenerateSecretString(
+            PasswordLength=64,
+            ExcludePunctuation=True,
+            IncludeSpace=False,
+            RequireEachIncludedType=True,
+        ),
+        # Deleting the key would make the pseudonyms in the lake unlinkable to new ones.
+        DeletionPolicy="Retain",
+        UpdateReplacePolicy="Retain",
+        Metadata=checkov_skips(
+            ("CKV_AWS_149", "the AWS-managed key suffices for one key; a CMK adds a monthly fee"),
+        ),
+    )
+    policy = PolicyType(
+        n.R_PSEUDONYM_KEY_POLICY,
+        Condition=n.C_PSEUDONYMIZE_USERS,
+        PolicyName="ReadPseudonymKey",
+        Roles=[Ref(n.R_ARCHIVER_ROLE)],
+        PolicyDocument={
+            "Version": "2012-10-17",
+            "Statement": [allow(["secretsmanager:GetSecretValue"], [Ref(n.R_PSEUDONYM_KEY)])],
+        },
+    )
+    return [secret, policy]
 
 
 def webhook() -> list[Any]:

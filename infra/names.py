@@ -45,9 +45,12 @@ P_ACCESS_LOG_EXPIRATION_DAYS: Final = "AccessLogExpirationDays"
 P_BYTES_SCANNED_CUTOFF: Final = "BytesScannedCutoffPerQuery"
 P_FRESHNESS_THRESHOLD: Final = "DataFreshnessAlarmSeconds"
 P_POWERTOOLS_LAYER_VERSION: Final = "PowertoolsLayerVersion"
+P_RESTRICT_SOURCE_IPS: Final = "RestrictToTelegramIps"
+P_PSEUDONYMIZE_USERS: Final = "PseudonymizeUsers"
 
 # --- Conditions -------------------------------------------------------------
 C_HAS_ALARM_EMAIL: Final = "HasAlarmEmail"
+C_PSEUDONYMIZE_USERS: Final = "PseudonymizeUsersOn"
 
 # --- Resources --------------------------------------------------------------
 R_ACCESS_LOGS_BUCKET: Final = "AccessLogsBucket"
@@ -61,6 +64,8 @@ R_WEBHOOK_LOG_GROUP: Final = "WebhookLogGroup"
 R_ARCHIVER_FUNCTION: Final = "ArchiverFunction"
 R_ARCHIVER_ROLE: Final = "ArchiverRole"
 R_ARCHIVER_LOG_GROUP: Final = "ArchiverLogGroup"
+R_PSEUDONYM_KEY: Final = "PseudonymKey"
+R_PSEUDONYM_KEY_POLICY: Final = "ArchiverPseudonymKeyPolicy"
 R_DELIVERY_STREAM: Final = "DeliveryStream"
 R_DELIVERY_ROLE: Final = "DeliveryStreamRole"
 R_DELIVERY_LOG_GROUP: Final = "DeliveryStreamLogGroup"
@@ -89,6 +94,7 @@ O_WORKGROUP: Final = "AthenaWorkGroupName"
 O_DATABASE: Final = "GlueDatabaseName"
 O_SECRET_ARN: Final = "WebhookSecretArn"
 O_ALARM_TOPIC: Final = "AlarmTopicArn"
+O_PSEUDONYM_KEY_ARN: Final = "PseudonymKeyArn"
 
 #: Firehose's S3 key prefixes; the Glue projection templates must agree with them.
 FIREHOSE_TIMESTAMP: Final = "!{timestamp:yyyy-MM-dd}"

@@ -156,6 +156,22 @@ def parameters() -> list[Parameter]:
             Description="Alarm when the oldest record in Firehose is older (must exceed the buffer interval).",
         ),
         Parameter(
+            n.P_RESTRICT_SOURCE_IPS,
+            Type="String",
+            Default="false",
+            AllowedValues=["false", "true"],
+            Description="true: the webhook answers 403 to sources outside Telegram's published "
+            "webhook ranges (149.154.160.0/20, 91.108.4.0/22).",
+        ),
+        Parameter(
+            n.P_PSEUDONYMIZE_USERS,
+            Type="String",
+            Default="false",
+            AllowedValues=["false", "true"],
+            Description="true: rows carry keyed pseudonyms instead of user ids, no names "
+            "(the raw archive keeps the updates unchanged; docs/privacy.md).",
+        ),
+        Parameter(
             n.P_POWERTOOLS_LAYER_VERSION,
             Type="Number",
             Default=n.POWERTOOLS_LAYER_VERSION,
@@ -168,3 +184,8 @@ def parameters() -> list[Parameter]:
 def has_alarm_email() -> Not:
     """Condition: an alarm e-mail address was given."""
     return Not(Equals(Ref(n.P_ALARM_EMAIL), ""))
+
+
+def pseudonymize_users() -> Equals:
+    """Condition: rows are pseudonymised (a key secret and the archiver's read of it exist)."""
+    return Equals(Ref(n.P_PSEUDONYMIZE_USERS), "true")

@@ -12,8 +12,8 @@ from infra.analytics import QUERIES_DIR, analytics
 from infra.api import http_api, webhook_url
 from infra.catalog import catalog
 from infra.delivery_stream import delivery_stream
-from infra.functions import archiver, webhook, webhook_secret
-from infra.parameters import has_alarm_email, parameters
+from infra.functions import archiver, pseudonym_key, webhook, webhook_secret
+from infra.parameters import has_alarm_email, parameters, pseudonymize_users
 from infra.storage import buckets
 
 DESCRIPTION = (
@@ -36,6 +36,12 @@ def _outputs() -> list[Output]:
         Output(n.O_DATABASE, Value=Ref(n.R_DATABASE)),
         Output(n.O_SECRET_ARN, Value=Ref(n.R_WEBHOOK_SECRET)),
         Output(n.O_ALARM_TOPIC, Value=Ref(n.R_ALARM_TOPIC)),
+        Output(
+            n.O_PSEUDONYM_KEY_ARN,
+            Condition=n.C_PSEUDONYMIZE_USERS,
+            Description="Secret holding the pseudonym key (replay needs it).",
+            Value=Ref(n.R_PSEUDONYM_KEY),
+        ),
     ]
 
 
@@ -46,12 +52,14 @@ def build_template(queries_dir: Path = QUERIES_DIR) -> Template:
     for parameter in parameters():
         template.add_parameter(parameter)
     template.add_condition(n.C_HAS_ALARM_EMAIL, has_alarm_email())
+    template.add_condition(n.C_PSEUDONYMIZE_USERS, pseudonymize_users())
     resources = [
         *buckets(),
         webhook_secret(),
         *catalog(),
         *webhook(),
         *archiver(),
+        *pseudonym_key(),
         *delivery_stream(),
         *http_api(),
         *analytics(queries_dir),

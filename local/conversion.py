@@ -41,6 +41,9 @@ TIMESTAMP_MS_RANGE: Final = (-62135596800000, 253402300799999)
 #: OpenX's rule: an integer epoch with at least as many digits as "1454612111000" is millis.
 EPOCH_MILLIS_MIN_DIGITS: Final = 13
 
+#: Records converted at a time; `read` joins the slices into one table.
+READ_CHUNK_RECORDS: Final = 16_384
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NONE = type(None)
 #: `yyyy-[M]M-[d]d HH:mm:ss[.S]` (java.sql.Timestamp.valueOf), fraction up to 9 digits.
@@ -102,7 +105,7 @@ def _integer(value: Any, bounds: tuple[int, int], glue_type: str) -> int | None:
         if hex_match:
             number = int(hex_match.group(1), 16)
         elif _DECIMAL_INTEGER.fullmatch(value):
-            number = int(value)
+            number = _decimal_int(value, glue_type)
         else:
             raise ValueMismatch(
                 f"a string that is not a decimal or 0x integer is not a {glue_type}"
@@ -112,6 +115,22 @@ def _integer(value: Any, bounds: tuple[int, int], glue_type: str) -> int | None:
     if not bounds[0] <= number <= bounds[1]:
         raise ValueMismatch(f"an integer out of the {glue_type} range")
     return number
+
+
+def _decimal_int(text: str, glue_type: str) -> int:
+    # Python refuses to parse more than 4300 digits; Java's parseLong fails on them too.
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueMismatch(f"an integer out of the {glue_type} range") from None
+
+
+def _seconds_to_millis(seconds: float) -> int:
+    """Java's (long) cast of seconds * 1000; a double too large for that is out of range."""
+    try:
+        return int(seconds * 1000)
+    except (OverflowError, ValueError):
+        raise ValueMismatch("a timestamp outside years 0001-9999") from None
 
 
 def to_bigint(value: Any) -> int | None:
@@ -132,7 +151,12 @@ def to_string(value: Any) -> str | None:
         return "true" if value else "false"
     if type(value) is int:
         return str(value)
-    return jsoncodec.dumps(value).decode("utf-8")
+    try:
+        return jsoncodec.dumps(value).decode("utf-8")
+    except jsoncodec.InvalidJson:
+        # orjson writes no integer beyond 64 bits; such values only come from the
+        # several-documents path, whose stdlib decoder keeps them whole.
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def to_boolean(value: Any) -> bool | None:
@@ -149,10 +173,13 @@ def to_double(value: Any) -> float | None:
     """A `double` column's value: a JSON number, or a string holding one."""
     if value is None:
         return None
-    if type(value) in (int, float):
-        return float(value)
-    if type(value) is str and _DECIMAL_FLOAT.fullmatch(value):
-        return float(value)
+    try:
+        if type(value) in (int, float):
+            return float(value)
+        if type(value) is str and _DECIMAL_FLOAT.fullmatch(value):
+            return float(value)
+    except OverflowError:
+        raise ValueMismatch("a number beyond the double range") from None
     raise ValueMismatch(f"{_json_type(value)} is not a double")
 
 
@@ -183,7 +210,7 @@ def to_timestamp_millis(value: Any) -> int | None:
         millis = _epoch_integer_millis(str(value), value)
     elif type(value) is float:
         # Java's (long) cast of seconds * 1000: truncation toward zero.
-        millis = int(value * 1000)
+        millis = _seconds_to_millis(value)
     elif type(value) is str:
         millis = _string_timestamp_millis(value)
     else:
@@ -204,10 +231,10 @@ def _string_timestamp_millis(text: str) -> int:
     if "." in text:
         if not _DECIMAL_FLOAT.fullmatch(text):
             raise ValueMismatch("a string in none of the documented timestamp formats")
-        return int(float(text) * 1000)
+        return _seconds_to_millis(float(text))
     if not _DECIMAL_INTEGER.fullmatch(text):
         raise ValueMismatch("a string in none of the documented timestamp formats")
-    return _epoch_integer_millis(text.lstrip("+-"), int(text))
+    return _epoch_integer_millis(text.lstrip("+-"), _decimal_int(text, "timestamp"))
 
 
 Coercer = Callable[[Any], Any]
@@ -280,7 +307,25 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-_MULTI_DOCUMENT_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number is infinity when parsed as double")
+    return value
+
+
+_MULTI_DOCUMENT_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_finite_float
+)
+
+
+def _valid_unicode(document: Any) -> Any:
+    """The document, unless a \\u escape left a lone UTF-16 surrogate in one of its strings."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, ValueError):
+        raise ValueMismatch("The record holds a lone UTF-16 surrogate, not Unicode.") from None
+    return document
 
 
 def _documents(data: bytes) -> list[Any]:
@@ -304,7 +349,8 @@ def _documents(data: bytes) -> list[Any]:
             document, position = _MULTI_DOCUMENT_DECODER.raw_decode(text, position)
         except (ValueError, RecursionError):
             raise ValueMismatch("The record is not valid JSON.") from None
-        documents.append(document)
+        # orjson refuses lone surrogates; the stdlib decoder takes them, so check here.
+        documents.append(_valid_unicode(document))
 
 
 class OpenXJsonReader:
@@ -316,7 +362,7 @@ class OpenXJsonReader:
         self.schema = arrow_schema(table)
         self._names = table.column_names
         self._name_set = frozenset(self._names)
-        self._getter = operator.itemgetter(*self._names)
+        self._getters = [operator.itemgetter(name) for name in self._names]
         self._coercers = [coercer(column.type) for column in table.columns]
 
     def _keyed(self, document: dict[str, Any]) -> dict[str, Any]:
@@ -334,10 +380,38 @@ class OpenXJsonReader:
 
     def read(self, records: Sequence[bytes]) -> Conversion:
         """Convert records (each one or more JSON objects) into one Arrow table."""
+        if len(records) <= READ_CHUNK_RECORDS:
+            return self._read_chunk(records, 0)
+        # A big batch (a replayed day, a 128 MiB buffer) in slices: holding every record's
+        # decoded object at once costs more per row as the batch grows (memory traffic).
+        parts = [
+            self._read_chunk(records[start : start + READ_CHUNK_RECORDS], start)
+            for start in range(0, len(records), READ_CHUNK_RECORDS)
+        ]
+        return Conversion(
+            pa.concat_tables([part.table for part in parts]).combine_chunks(),
+            [index for part in parts for index in part.row_records],
+            [failure for part in parts for failure in part.failures],
+        )
+
+    def _read_chunk(self, records: Sequence[bytes], first_index: int) -> Conversion:
+        """`read` for records numbered from `first_index`."""
         failures: dict[int, ConversionFailure] = {}
         documents: list[dict[str, Any]] = []
         row_records: list[int] = []
-        for index, data in enumerate(records):
+        names = self._name_set
+        for index, data in enumerate(records, start=first_index):
+            # Fast path, same outcome: one JSON object whose keys are all column names
+            # (what the row shaper writes) is kept as it is. Anything else, including
+            # every record that fails, takes the whole way below.
+            try:
+                document = jsoncodec.loads(data)
+            except jsoncodec.InvalidJson:
+                document = None
+            if type(document) is dict and document.keys() <= names:
+                documents.append(document)
+                row_records.append(index)
+                continue
             if not data.strip():
                 failures[index] = ConversionFailure(index, MALFORMED_DATA, EMPTY_RECORD_MESSAGE)
                 continue
@@ -370,8 +444,8 @@ class OpenXJsonReader:
         if not documents:
             return [[] for _ in self._names]
         if len(self._names) > 1 and all(d.keys() == self._name_set for d in documents):
-            # Every key present (what the row shaper writes): transpose in C.
-            return [list(values) for values in zip(*map(self._getter, documents), strict=True)]
+            # Every key present (what the row shaper writes): one C-level pass per column.
+            return [list(map(getter, documents)) for getter in self._getters]
         return [[document.get(name) for document in documents] for name in self._names]
 
     def _object(self, document: Any) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from local.lambda_runtime import LOCAL_ACCOUNT, LambdaContext
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 ROUTE_KEY = f"POST {c.WEBHOOK_PATH}"
-#: API Gateway's own payload limit; the webhook applies its stricter 1 MiB cap.
+#: API Gateway's own payload limit; the webhook applies its stricter cap (one Firehose record).
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 #: Telegram opens up to 40 connections (max_connections) at once.
 LISTEN_BACKLOG = 256

@@ -100,16 +100,24 @@ def _empty_relation(columns: list[tuple[str, str]]) -> str:
     return f"SELECT {nulls} WHERE false"
 
 
-def _messages_source(glob: str) -> str:
+def _messages_source(file_groups: Sequence[Sequence[str]]) -> str:
     columns = table_columns(MESSAGES)
     # UNION ALL BY NAME with the empty typed relation: a column missing from every
     # file (added to the schema after they were written) still exists, as NULL.
-    # Built from glue_schema names and a quoted path only: no user text.
+    # Files are grouped by their columns and each group is read without
+    # union_by_name: union_by_name reads every file's footer at every query, which
+    # defeats partition pruning on dt (Athena, knowing the schema from Glue, reads
+    # nothing outside the pruned partitions). Schema names and quoted paths only.
+    reads = "".join(
+        "\n  UNION ALL BY NAME\n  SELECT * FROM read_parquet(["  # noqa: S608  # nosec B608 - quoted paths
+        + ", ".join(_sql_string(path) for path in group)
+        + "], hive_partitioning = true, hive_types = {'dt': 'VARCHAR'},"
+        " hive_types_autocast = false)"
+        for group in file_groups
+    )
     return (
-        f"SELECT\n  {_typed_projection(columns)}\nFROM (\n"  # noqa: S608
-        f"  {_empty_relation(columns)}\n  UNION ALL BY NAME\n"
-        f"  SELECT * FROM read_parquet({_sql_string(glob)}, hive_partitioning = true,"
-        " union_by_name = true, hive_types = {'dt': 'VARCHAR'}, hive_types_autocast = false)\n)"
+        f"SELECT\n  {_typed_projection(columns)}\nFROM (\n"  # nosec B608 # schema names, quoted paths
+        f"  {_empty_relation(columns)}{reads}\n)"
     )
 
 
@@ -121,7 +129,7 @@ def _raw_updates_source(glob: str) -> str:
     # ignore_errors: a malformed line becomes a row of NULLs, as with the OpenX
     # JSON SerDe's ignore.malformed.json; the query does not fail.
     return (
-        f"SELECT\n  {_typed_projection(columns)}\nFROM read_json({_sql_string(glob)},"
+        f"SELECT\n  {_typed_projection(columns)}\nFROM read_json({_sql_string(glob)},"  # nosec B608 # schema names, quoted path
         f" format = 'newline_delimited', compression = 'gzip', columns = {{{data_columns}}},"
         " ignore_errors = true, hive_partitioning = true, hive_types = {'dt': 'VARCHAR'},"
         " hive_types_autocast = false)"
@@ -232,7 +240,8 @@ class LocalQueryEngine:
             self._connection.execute(f"CREATE OR REPLACE MACRO {name}{body}")
         # One DuckDB connection is not safe for concurrent use: queries take turns.
         self._lock = threading.Lock()
-        self._sources: dict[str, bool | None] = {"messages": None, "raw_updates": None}
+        self._sources: dict[str, object] = {"messages": None, "raw_updates": None}
+        self._footers: dict[str, tuple[int, int, frozenset[str]]] = {}
         self._refresh()
         for name, select in views().items():
             self._connection.execute(f'CREATE OR REPLACE VIEW "{name}" AS {transpile(select)}')
@@ -248,23 +257,50 @@ class LocalQueryEngine:
         self.close()
 
     def _refresh(self) -> None:
-        # read_parquet / read_json fail on a glob that matches nothing, and a view
-        # binds its glob at query time: switch between the empty typed relation
-        # and the files whenever the lake gains (or loses) its first object.
-        for name, pattern, table, source in (
-            ("messages", MESSAGES_GLOB, MESSAGES, _messages_source),
-            ("raw_updates", RAW_UPDATES_GLOB, RAW_UPDATES, _raw_updates_source),
-        ):
-            has_files = next(self.lake.glob(pattern), None) is not None
-            if self._sources[name] is has_files:
-                continue
+        # A view binds its files when created: rebuild a source whenever the lake's
+        # files change (the first object arriving, new flushes, a replayed partition).
+        message_groups = self._message_file_groups()
+        if self._sources["messages"] != message_groups:
             body = (
-                source(str(self.lake / pattern))
-                if has_files
-                else _empty_relation(table_columns(table))
+                _messages_source(message_groups)
+                if message_groups
+                else _empty_relation(table_columns(MESSAGES))
             )
-            self._connection.execute(f'CREATE OR REPLACE VIEW "{name}" AS {body}')
-            self._sources[name] = has_files
+            self._connection.execute(f'CREATE OR REPLACE VIEW "messages" AS {body}')
+            self._sources["messages"] = message_groups
+        has_raw = next(self.lake.glob(RAW_UPDATES_GLOB), None) is not None
+        if self._sources["raw_updates"] != has_raw:
+            body = (
+                _raw_updates_source(str(self.lake / RAW_UPDATES_GLOB))
+                if has_raw
+                else _empty_relation(table_columns(RAW_UPDATES))
+            )
+            self._connection.execute(f'CREATE OR REPLACE VIEW "raw_updates" AS {body}')
+            self._sources["raw_updates"] = has_raw
+
+    def _message_file_groups(self) -> tuple[tuple[str, ...], ...]:
+        """The Parquet files of `messages`, grouped by their column names (footers cached)."""
+        import pyarrow.parquet as pq
+
+        groups: dict[frozenset[str], list[str]] = {}
+        seen: dict[str, tuple[int, int, frozenset[str]]] = {}
+        for path in sorted(self.lake.glob(MESSAGES_GLOB)):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # replaced by a concurrent flush or replay
+                continue
+            key = str(path)
+            cached = self._footers.get(key)
+            if cached is None or cached[:2] != (stat.st_mtime_ns, stat.st_size):
+                try:
+                    names = frozenset(pq.read_schema(path).names)
+                except (OSError, ValueError):
+                    continue  # being written or not Parquet: Athena would fail, we skip it
+                cached = (stat.st_mtime_ns, stat.st_size, names)
+            seen[key] = cached
+            groups.setdefault(cached[2], []).append(key)
+        self._footers = seen
+        return tuple(tuple(files) for _, files in sorted(groups.items(), key=lambda g: g[1][0]))
 
     def query(
         self, sql: str, parameters: QueryParameters | None = None

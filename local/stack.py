@@ -17,6 +17,7 @@ from functions import adapters
 from functions import constants as c
 from functions.webhook import handler as webhook
 from local.delivery_stream import DEFAULT_STREAM_NAME, DeliveryStats, LocalDeliveryStream
+from local.faults import FaultConfig, inject
 from local.http_api import LocalHttpApi, build_event
 from local.lambda_runtime import LambdaContext, LocalMetrics
 
@@ -42,6 +43,8 @@ class StackConfig:
     buffer_mb: float = DEFAULT_BUFFER_MB
     buffer_seconds: float = DEFAULT_BUFFER_SECONDS
     log_level: str = "WARNING"
+    #: Injected failures (docs/reliability.md); none by default.
+    faults: FaultConfig = field(default_factory=FaultConfig)
 
 
 class LocalStack:
@@ -57,7 +60,8 @@ class LocalStack:
             buffer_size_mb=config.buffer_mb,
             buffer_interval_s=config.buffer_seconds,
         )
-        adapters.install_client("firehose", self.stream)
+        firehose, self.faults = inject(self.stream, config.faults)
+        adapters.install_client("firehose", firehose)
         self._context = LambdaContext(function_name="webhook")
         self.metrics = LocalMetrics()
         self.metrics.attach(webhook.metrics)

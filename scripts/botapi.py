@@ -8,6 +8,7 @@ could carry it (URLs, errors) goes through `redact()`, which shows `bot123:***`.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -27,6 +28,22 @@ TOKEN_PATTERN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,}")
 
 class BotApiError(CliError):
     """The Bot API refused a call or could not be reached (message already redacted)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        unreachable: bool = False,
+    ) -> None:
+        super().__init__(message)
+        #: The HTTP status (or the answer's error_code); None when there was no answer.
+        self.status = status
+        #: `parameters.retry_after` of a 429 answer, in seconds.
+        self.retry_after = retry_after
+        #: True when no answer came back (connection refused or dropped, timeout).
+        self.unreachable = unreachable
 
 
 def mask(token: str) -> str:
@@ -104,17 +121,21 @@ class BotApi:
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310  # nosec B310 # https Bot API URL built here
                 body = response.read()
         except urllib.error.HTTPError as error:
             body = error.read()
             raise BotApiError(
-                f"{method} failed: HTTP {error.code} {self._description(body)}"
+                f"{method} failed: HTTP {error.code} {self._description(body)}",
+                status=error.code,
+                retry_after=_retry_after(body),
             ) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
-            reason = getattr(error, "reason", error)
+        except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as error:
+            # HTTPException: the connection dropped mid-answer (IncompleteRead, BadStatusLine).
+            reason = str(getattr(error, "reason", error)) or type(error).__name__
             raise BotApiError(
-                redact(f"cannot reach the Bot API at {self.api_base}: {reason}", self.token)
+                redact(f"cannot reach the Bot API at {self.api_base}: {reason}", self.token),
+                unreachable=True,
             ) from None
         try:
             decoded = json.loads(body)
@@ -123,7 +144,12 @@ class BotApi:
                 f"{method}: the Bot API answered something that is not JSON"
             ) from None
         if not isinstance(decoded, dict) or not decoded.get("ok"):
-            raise BotApiError(f"{method} failed: {self._description(body)}")
+            code = decoded.get("error_code") if isinstance(decoded, dict) else None
+            raise BotApiError(
+                f"{method} failed: {self._description(body)}",
+                status=code if isinstance(code, int) else None,
+                retry_after=_retry_after(body),
+            )
         return decoded.get("result")
 
     def _description(self, body: bytes) -> str:
@@ -133,3 +159,16 @@ class BotApi:
             return "(no description)"
         description = decoded.get("description") if isinstance(decoded, dict) else None
         return redact(str(description or "(no description)"), self.token)
+
+
+def _retry_after(body: bytes) -> float | None:
+    """`parameters.retry_after` of an error answer (flood control), if it has one."""
+    try:
+        decoded = json.loads(body)
+    except ValueError:
+        return None
+    parameters = decoded.get("parameters") if isinstance(decoded, dict) else None
+    value = parameters.get("retry_after") if isinstance(parameters, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return None

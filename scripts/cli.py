@@ -24,9 +24,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scripts.send_updates",
     "scripts.query_cmd",
     "scripts.dashboard",
+    "scripts.replay",
     "scripts.template_cmd",
     "scripts.deploy",
     "scripts.set_webhook",
+    "scripts.poll",
 )
 
 EXIT_USAGE = 2

@@ -8,10 +8,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from functions.errors import SettingsError
 from functions.settings import parse_chat_ids
 from scripts.cli import CliError
+
+if TYPE_CHECKING:
+    from local.faults import FaultConfig
 
 CHAT_IDS_ENV = "TGPIPE_CHAT_IDS"
 
@@ -86,3 +90,58 @@ def progress_bar(total: float, description: str = "ingesting") -> Iterator[Calla
     ) as progress:
         task = progress.add_task(description, total=total)
         yield lambda amount: progress.advance(task, amount)
+
+
+def rate(text: str) -> float:
+    """argparse type: a share between 0 and 1 (e.g. 0.2 for 20 %)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate between 0 and 1 (0.2 = 20 %)")
+    return value
+
+
+def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
+    """--fail-put-rate, --fail-archive-rate, --archiver-timeout-rate, --fault-seed (all off)."""
+    group = parser.add_argument_group(
+        "fault injection", "make the local stack fail as AWS can (docs/reliability.md); all off"
+    )
+    group.add_argument(
+        "--fail-put-rate",
+        type=rate,
+        default=0.0,
+        metavar="R",
+        help="share of delivery-stream puts that fail with ServiceUnavailable/Throttling",
+    )
+    group.add_argument(
+        "--fail-archive-rate",
+        type=rate,
+        default=0.0,
+        metavar="R",
+        help="share of raw-archive writes that fail with SlowDown/InternalError",
+    )
+    group.add_argument(
+        "--archiver-timeout-rate",
+        type=rate,
+        default=0.0,
+        metavar="R",
+        help="share of archiver invocations that end in a Lambda timeout",
+    )
+    group.add_argument(
+        "--fault-seed", type=int, default=None, metavar="N", help="seed of the fault draws"
+    )
+
+
+def fault_config(args: argparse.Namespace) -> FaultConfig:
+    """The faults chosen by add_fault_arguments' flags."""
+    # Imported here: the stack (pyarrow) only loads for commands that run it.
+    from local.faults import FaultConfig
+
+    return FaultConfig(
+        fail_put_rate=args.fail_put_rate,
+        fail_archive_rate=args.fail_archive_rate,
+        archiver_timeout_rate=args.archiver_timeout_rate,
+        seed=args.fault_seed,
+    )

@@ -15,7 +15,14 @@ from functions import constants as c
 from functions import jsoncodec
 from local.stack import LocalStack, StackConfig
 from scripts.cli import CliError
-from scripts.common import add_chat_ids_argument, add_lake_argument, chat_ids, progress_bar
+from scripts.common import (
+    add_chat_ids_argument,
+    add_fault_arguments,
+    add_lake_argument,
+    chat_ids,
+    fault_config,
+    progress_bar,
+)
 
 #: Concurrent handler calls: the delivery stream fsyncs once per group of them.
 WORKERS = 8
@@ -91,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         raise CliError(f"no such file: {', '.join(missing)}")
-    with LocalStack(StackConfig(args.lake, allowed)) as stack:
+    with LocalStack(StackConfig(args.lake, allowed, faults=fault_config(args))) as stack:
         with progress_bar(sum(f.stat().st_size for f in args.files)) as advance:
             report = ingest(stack, args.files, advance)
         stack.flush()
@@ -124,4 +131,5 @@ def register(subparsers: Any) -> None:
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
     add_lake_argument(parser)
     add_chat_ids_argument(parser)
+    add_fault_arguments(parser)
     parser.set_defaults(func=run)

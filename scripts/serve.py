@@ -15,8 +15,10 @@ from local.stack import SECRET_ENV, LocalStack, StackConfig, new_secret
 from scripts.cli import CliError
 from scripts.common import (
     add_chat_ids_argument,
+    add_fault_arguments,
     add_lake_argument,
     chat_ids,
+    fault_config,
     port_number,
     positive_float,
 )
@@ -29,7 +31,12 @@ def run(args: argparse.Namespace) -> int:
     allowed = chat_ids(args)
     secret = args.secret or os.environ.get(SECRET_ENV) or new_secret()
     config = StackConfig(
-        args.lake, allowed, secret, buffer_mb=args.buffer_mb, buffer_seconds=args.buffer_seconds
+        args.lake,
+        allowed,
+        secret,
+        buffer_mb=args.buffer_mb,
+        buffer_seconds=args.buffer_seconds,
+        faults=fault_config(args),
     )
     stop = threading.Event()
 
@@ -48,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"secret:      {secret}   (header X-Telegram-Bot-Api-Secret-Token)")
         print(f"chats:       {','.join(str(i) for i in sorted(allowed))}")
         print(f"lake:        {args.lake.resolve()}")
+        if config.faults.enabled:
+            print(f"faults:      {config.faults.describe()}  (injected, see docs/reliability.md)")
         if recovered:
             print(f"recovered {recovered} spooled updates from an earlier run")
         print(
@@ -64,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         f"{stats.processing_failed + stats.conversion_failed} error records",
         flush=True,
     )
+    if config.faults.enabled:
+        print(f"injected faults: {stack.faults.counts()}", flush=True)
     return 0
 
 
@@ -87,4 +98,5 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--buffer-seconds", type=positive_float, default=5.0, help="flush at this age"
     )
+    add_fault_arguments(parser)
     parser.set_defaults(func=run)

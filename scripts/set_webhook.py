@@ -56,9 +56,17 @@ def register(subparsers: Any) -> None:
     delete = subparsers.add_parser(
         "delete-webhook",
         help="stop Telegram pushing updates (before tearing the stack down)",
-        description="Calls deleteWebhook; pending updates are kept for 24 h (getUpdates/poll).",
+        description=(
+            "Calls deleteWebhook; pending updates are kept (Telegram holds them about 24 h, "
+            "for `tgpipe poll` or a later set-webhook) unless --drop-pending is given."
+        ),
     )
     add_token_arguments(delete)
+    delete.add_argument(
+        "--drop-pending",
+        action="store_true",
+        help="also discard the updates Telegram still holds (they are lost for good)",
+    )
     delete.set_defaults(func=run_delete_webhook)
 
 
@@ -129,8 +137,12 @@ def run_webhook_info(args: argparse.Namespace) -> int:
 
 
 def run_delete_webhook(args: argparse.Namespace) -> int:
-    """Remove the bot's webhook, keeping the updates Telegram still holds."""
+    """Remove the bot's webhook, keeping the updates Telegram still holds unless told not to."""
     api = BotApi(read_token(args), args.api_base)
-    api.call("deleteWebhook", {"drop_pending_updates": False})
-    print("webhook deleted; Telegram keeps undelivered updates for about 24 hours")
+    drop = bool(args.drop_pending)
+    api.call("deleteWebhook", {"drop_pending_updates": drop})
+    if drop:
+        print("webhook deleted; pending updates dropped")
+    else:
+        print("webhook deleted; Telegram keeps undelivered updates for about 24 hours")
     return 0

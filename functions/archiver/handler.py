@@ -21,6 +21,8 @@ from functions.settings import ArchiverSettings
 
 logger = Logger(service=c.ARCHIVER_SERVICE)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.ARCHIVER_SERVICE)
+#: Powertools caches a secret for max_age; the key is cached for the container anyway.
+PSEUDONYM_KEY_MAX_AGE_SECONDS = 24 * 3600
 _RESULT_METRICS = {
     "Ok": c.METRIC_ROWS_OK,
     "Dropped": c.METRIC_RECORDS_DROPPED,
@@ -34,6 +36,26 @@ def settings() -> ArchiverSettings:
     return ArchiverSettings.from_env()
 
 
+def pseudonym_key() -> bytes | None:
+    """The pseudonymisation key, read once per container (None when pseudonymising is off)."""
+    return _pseudonym_key(settings())
+
+
+@functools.cache
+def _pseudonym_key(config: ArchiverSettings) -> bytes | None:
+    # Keyed by the settings, so tests and the local stack that change them get a fresh read.
+    if not config.pseudonymize_users:
+        return None
+    if config.pseudonym_key is not None:
+        return config.pseudonym_key.encode("utf-8")
+    from aws_lambda_powertools.utilities import parameters
+
+    assert config.pseudonym_key_arn is not None  # settings guarantee one of the two
+    # Never refreshed: a new key would give every user a new pseudonym mid-container.
+    secret = parameters.get_secret(config.pseudonym_key_arn, max_age=PSEUDONYM_KEY_MAX_AGE_SECONDS)
+    return str(secret).encode("utf-8")
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -42,9 +64,10 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = read_records(batch.get("records") or [], now_ms=int(time.time() * 1000))
     if not records:
         return {"records": []}
+    pseudonyms = pseudonym_key()  # before any write: no key, no side effect
     key = archive_key(records)
     adapters.put_archive(adapters.s3_client(), settings().raw_bucket, key, archive_body(records))
-    transformed = [transform(record) for record in records]
+    transformed = [transform(record, pseudonyms) for record in records]
     for result, metric in _RESULT_METRICS.items():
         count = sum(1 for t in transformed if t.result == result)
         metrics.add_metric(name=metric, unit=MetricUnit.Count, value=count)

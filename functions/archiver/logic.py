@@ -13,11 +13,14 @@ from typing import Any, Literal
 
 from functions import constants as c
 from functions import jsoncodec
+from functions.privacy import pseudonymize_row
 from functions.rows import shape_row
 from functions.telegram import as_int64
 
 Result = Literal["Ok", "Dropped", "ProcessingFailed"]
 _GZIP_LEVEL = 6
+#: 9999-12-31T23:59:59.999Z: a later arrival time cannot be a date (and would crash datetime).
+_MAX_ARRIVAL_MS = 253402300799999
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class TransformedRecord:
 
 
 def read_records(raw_records: Iterable[Mapping[str, Any]], now_ms: int) -> list[IncomingRecord]:
-    """The event's records; a missing arrival time falls back to now (never raises)."""
+    """The event's records; a missing or impossible arrival time falls back to now (never raises)."""
     records = []
     for raw in raw_records:
         arrival = as_int64(raw.get("approximateArrivalTimestamp"))
@@ -58,7 +61,9 @@ def read_records(raw_records: Iterable[Mapping[str, Any]], now_ms: int) -> list[
         records.append(
             IncomingRecord(
                 record_id=str(raw.get("recordId", "")),
-                arrival_ms=arrival if arrival is not None and arrival >= 0 else now_ms,
+                arrival_ms=arrival
+                if arrival is not None and 0 <= arrival <= _MAX_ARRIVAL_MS
+                else now_ms,
                 data=data,
             )
         )
@@ -81,8 +86,11 @@ def archive_body(records: Sequence[IncomingRecord]) -> bytes:
     return gzip.compress(b"".join(lines), compresslevel=_GZIP_LEVEL, mtime=0)
 
 
-def transform(record: IncomingRecord) -> TransformedRecord:
-    """Ok + row for message-like updates, Dropped for other kinds, ProcessingFailed if undecodable."""
+def transform(record: IncomingRecord, pseudonym_key: bytes | None = None) -> TransformedRecord:
+    """Ok + row for message-like updates, Dropped for other kinds, ProcessingFailed if undecodable.
+
+    With a pseudonym key the row's users are pseudonymised (the archive is not).
+    """
     if record.data is None:
         return TransformedRecord(record.record_id, "ProcessingFailed")
     try:
@@ -94,6 +102,8 @@ def transform(record: IncomingRecord) -> TransformedRecord:
     row = shape_row(update, record.arrival_ms)
     if row is None:
         return TransformedRecord(record.record_id, "Dropped")
+    if pseudonym_key is not None:
+        row = pseudonymize_row(row, pseudonym_key)
     try:
         return TransformedRecord(record.record_id, "Ok", jsoncodec.dumps(row) + b"\n")
     except jsoncodec.InvalidJson:

@@ -53,10 +53,13 @@ def deliver(decision: Decision, config: WebhookSettings, firehose: Any) -> Outco
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """API Gateway HTTP API (payload 2.0) → 200/400/401/405/413/503, empty body."""
+    """API Gateway HTTP API (payload 2.0) → 200/400/401/403/405/413/503, empty body."""
     config = settings()
     decision = decide(
-        WebhookRequest.from_event(event), config.allowed_chat_ids, webhook_secret(config)
+        WebhookRequest.from_event(event),
+        config.allowed_chat_ids,
+        webhook_secret(config),
+        restrict_source_ips=config.restrict_source_ips,
     )
     outcome = deliver(decision, config, adapters.firehose_client())
     metrics.add_metric(name=outcome.metric, unit=MetricUnit.Count, value=1)

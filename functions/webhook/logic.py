@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -17,6 +18,7 @@ from functions.telegram import chat_id, update_id
 _SECRET_HEADER = c.SECRET_HEADER.lower()
 #: A base64 text longer than this cannot decode to MAX_BODY_BYTES or less.
 _MAX_BASE64_CHARS = (c.MAX_BODY_BYTES + 2) // 3 * 4
+_TELEGRAM_NETWORKS = tuple(ipaddress.IPv4Network(cidr) for cidr in c.TELEGRAM_WEBHOOK_CIDRS)
 
 
 class Outcome(Enum):
@@ -25,6 +27,7 @@ class Outcome(Enum):
     ACCEPTED = (200, c.METRIC_ACCEPTED)
     IGNORED = (200, c.METRIC_IGNORED)
     REJECTED_SECRET = (401, c.METRIC_REJECTED_SECRET)
+    REJECTED_SOURCE = (403, c.METRIC_REJECTED_SOURCE)
     METHOD_NOT_ALLOWED = (405, c.METRIC_BAD_REQUEST)
     TOO_LARGE = (413, c.METRIC_BAD_REQUEST)
     BAD_REQUEST = (400, c.METRIC_BAD_REQUEST)
@@ -49,6 +52,7 @@ class WebhookRequest:
     secret_token: str | None
     body: str
     is_base64_encoded: bool
+    source_ip: str | None = None
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> WebhookRequest:
@@ -59,13 +63,18 @@ class WebhookRequest:
             for name, value in headers.items():
                 if isinstance(name, str) and name.lower() == _SECRET_HEADER:
                     secret = value if isinstance(value, str) else None
-        http = (event.get("requestContext") or {}).get("http") or {}
+        context = event.get("requestContext")
+        http = context.get("http") if isinstance(context, Mapping) else None
+        http = http if isinstance(http, Mapping) else {}
         body = event.get("body")
+        # API Gateway sets sourceIp from the TCP peer; a client cannot forge it by header.
+        source_ip = http.get("sourceIp")
         return cls(
             method=str(http.get("method", "")).upper(),
             secret_token=secret,
             body=body if isinstance(body, str) else "",
             is_base64_encoded=event.get("isBase64Encoded") is True,
+            source_ip=source_ip if isinstance(source_ip, str) else None,
         )
 
 
@@ -84,6 +93,21 @@ def secret_matches(given: str | None, expected: str) -> bool:
     if given is None:
         return False
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def from_telegram_network(source_ip: str | None) -> bool:
+    """True when the address lies in Telegram's published webhook ranges (IPv4-mapped too)."""
+    if source_ip is None:
+        return False
+    try:
+        address = ipaddress.ip_address(source_ip)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is None:
+            return False
+        address = address.ipv4_mapped
+    return any(address in network for network in _TELEGRAM_NETWORKS)
 
 
 def request_bytes(request: WebhookRequest) -> bytes | Outcome:
@@ -107,8 +131,16 @@ def request_bytes(request: WebhookRequest) -> bytes | Outcome:
     return raw
 
 
-def decide(request: WebhookRequest, allowed_chat_ids: frozenset[int], secret: str) -> Decision:
+def decide(
+    request: WebhookRequest,
+    allowed_chat_ids: frozenset[int],
+    secret: str,
+    *,
+    restrict_source_ips: bool = False,
+) -> Decision:
     """Classify one request; only ACCEPTED carries a record to deliver."""
+    if restrict_source_ips and not from_telegram_network(request.source_ip):
+        return Decision(Outcome.REJECTED_SOURCE)
     if not secret_matches(request.secret_token, secret):
         return Decision(Outcome.REJECTED_SECRET)
     if request.method != "POST":

@@ -1,14 +1,10 @@
 -- What share of messages are replies, and how long after the message they answer (median)?
 WITH posted AS (
     SELECT chat_id, message_id, sent_at, reply_to_message_id
-    FROM messages_current
+    FROM {{window_messages_current}} AS messages_current
     WHERE
-        -- dt is the UTC arrival date: a day either side of the sent_at window, so that
-        -- partition projection reads only the partitions that can hold its messages.
-        dt BETWEEN date_format(date_add('day', -{{days}}, date(current_timestamp AT TIME ZONE {{tz}})), '%Y-%m-%d')
-            AND date_format(date_add('day', 1, current_date), '%Y-%m-%d')
         -- The window: the last `days` calendar days in the time zone, today included.
-        AND date(sent_at AT TIME ZONE {{tz}})
+        date(sent_at AT TIME ZONE {{tz}})
             >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
         AND message_type NOT IN ('new_chat_members', 'left_chat_member', 'pinned_message')
 ),
@@ -21,13 +17,9 @@ delays AS (
             AS position,
         count(*) OVER () AS total
     FROM posted AS reply
-    JOIN messages_current AS answered
+    JOIN {{window_messages_current}} AS answered
         ON answered.chat_id = reply.chat_id
         AND answered.message_id = reply.reply_to_message_id
-    WHERE
-        answered.dt
-            BETWEEN date_format(date_add('day', -{{days}}, date(current_timestamp AT TIME ZONE {{tz}})), '%Y-%m-%d')
-            AND date_format(date_add('day', 1, current_date), '%Y-%m-%d')
 )
 SELECT
     counts.messages,

@@ -5,14 +5,10 @@ SELECT
     max(user_first_name) AS first_name,
     max(user_username) AS username,
     count(*) AS messages
-FROM messages_current
+FROM {{window_messages_current}} AS messages_current
 WHERE
-    -- dt is the UTC arrival date: a day either side of the sent_at window, so that
-    -- partition projection reads only the partitions that can hold its messages.
-    dt BETWEEN date_format(date_add('day', -{{days}}, date(current_timestamp AT TIME ZONE {{tz}})), '%Y-%m-%d')
-        AND date_format(date_add('day', 1, current_date), '%Y-%m-%d')
     -- The window: the last `days` calendar days in the time zone, today included.
-    AND date(sent_at AT TIME ZONE {{tz}})
+    date(sent_at AT TIME ZONE {{tz}})
         >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
     AND user_id IS NOT NULL
     AND message_type NOT IN ('new_chat_members', 'left_chat_member', 'pinned_message')

@@ -33,8 +33,18 @@ def parameter_values(name: str) -> st.SearchStrategy[int]:
     return st.integers(int(spec.get("MinValue", 0)), int(spec.get("MaxValue", 10**12)))
 
 
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
 def resolve(node: Any, values: Mapping[str, Any]) -> Any:
-    """A property with Ref / Fn::Sub of the names in `values` replaced by their values."""
+    """A property with Ref / Fn::Sub / Fn::If of the names in `values` replaced by their values.
+
+    Conditions are given by name in `values` (True/False); a key whose value
+    resolves to AWS::NoValue is dropped, as CloudFormation does.
+    """
+    if isinstance(node, dict) and set(node) == {"Fn::If"} and node["Fn::If"][0] in values:
+        condition, when_true, when_false = node["Fn::If"]
+        return resolve(when_true if values[condition] else when_false, values)
     if isinstance(node, dict) and set(node) == {"Ref"}:
         return values.get(node["Ref"], node)
     if isinstance(node, dict) and set(node) == {"Fn::Sub"}:
@@ -44,7 +54,8 @@ def resolve(node: Any, values: Mapping[str, Any]) -> Any:
         )
         return text.replace("${!", "${")
     if isinstance(node, dict):
-        return {key: resolve(value, values) for key, value in node.items()}
+        resolved = {key: resolve(value, values) for key, value in node.items()}
+        return {key: value for key, value in resolved.items() if value != _NO_VALUE}
     if isinstance(node, list):
         return [resolve(value, values) for value in node]
     return node
@@ -148,6 +159,10 @@ _DEPLOYED = {
     n.R_DELIVERY_STREAM: "stack-DeliveryStream-abc",
     n.R_WEBHOOK_SECRET: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf",
     n.R_RAW_BUCKET: "stack-rawbucket-abc",
+    # The template's defaults: both hardening options off.
+    n.P_RESTRICT_SOURCE_IPS: "false",
+    n.P_PSEUDONYMIZE_USERS: "false",
+    n.C_PSEUDONYMIZE_USERS: False,
 }
 
 

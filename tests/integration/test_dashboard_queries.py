@@ -27,7 +27,14 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from glue_schema.views import QUERIES_DIR, QueryParameters, placeholders, query_names, query_sql
+from glue_schema.views import (
+    QUERIES_DIR,
+    QueryParameters,
+    placeholders,
+    query_names,
+    query_sql,
+    render,
+)
 from local.generator import DEFAULT_CHAT_ID, DEFAULT_FOREIGN_CHAT_ID, GeneratedUpdate, iter_updates
 from local.query import LocalQueryEngine
 from local.stack import LocalStack, StackConfig
@@ -185,34 +192,32 @@ def test_query_file_starts_with_one_line_question(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(REQUIRED_QUERIES))
-def test_query_parses_as_trino_and_reads_only_the_deduplicating_views(name: str) -> None:
-    rendered = query_sql(name).replace("{{days}}", "30").replace("{{tz}}", "'UTC'")
-    tree = sqlglot.parse_one(rendered, read="trino")
+def test_query_parses_as_trino_and_reads_only_the_windowed_views(name: str) -> None:
+    sql = query_sql(name)
+    used = placeholders(sql)
+    assert used <= {"days", "tz", "window_messages_unique", "window_messages_current"}
+    assert used & {"window_messages_unique", "window_messages_current"}
+    tree = sqlglot.parse_one(render(sql, QueryParameters(days=30, tz="UTC")), read="trino")
     assert isinstance(tree, exp.Query)
     ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
-    tables = {table.name for table in tree.find_all(exp.Table)} - ctes
-    assert tables
-    assert tables <= {"messages_unique", "messages_current"}
-    assert placeholders(query_sql(name)) == {"days", "tz"}
+    assert {table.name for table in tree.find_all(exp.Table)} - ctes == {"messages"}
 
 
 @pytest.mark.parametrize("name", sorted(REQUIRED_QUERIES))
-def test_every_scan_of_a_view_is_bounded_by_dt(name: str) -> None:
-    # Partition projection prunes only on a dt predicate next to the scan.
-    tree = sqlglot.parse_one(query_sql(name).replace("{{tz}}", "'UTC'"), read="trino")
-    for select in tree.find_all(exp.Select):
-        scans = [
-            t
-            for t in select.find_all(exp.Table)
-            if t.name in ("messages_unique", "messages_current")
-        ]
-        direct = [t for t in scans if t.find_ancestor(exp.Select) is select]
-        if not direct:
-            continue
+def test_every_scan_of_messages_is_bounded_by_dt_before_deduplication(name: str) -> None:
+    # Partition projection (and DuckDB's hive pruning) prune only on a dt predicate
+    # next to the scan: below the views' row_number() windows, not above them.
+    rendered = render(query_sql(name), QueryParameters(days=30, tz="UTC"))
+    tree = sqlglot.parse_one(rendered, read="trino")
+    scans = [t for t in tree.find_all(exp.Table) if t.name == "messages"]
+    assert scans
+    for scan in scans:
+        select = scan.find_ancestor(exp.Select)
+        assert select is not None
         where = select.args.get("where")
-        assert where is not None, name
-        bounded = [b for b in where.find_all(exp.Between) if b.this.name == "dt"]
-        assert len(bounded) >= len(direct), f"{name}: a scan without a dt BETWEEN"
+        assert where is not None, f"{name}: a scan of messages without a WHERE"
+        assert [b for b in where.find_all(exp.Between) if b.this.name == "dt"], name
+        assert select.find(exp.Window) is None, f"{name}: dt filtered above a window"
 
 
 # -- the numbers -------------------------------------------------------------------------------
