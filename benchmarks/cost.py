@@ -116,13 +116,13 @@ def _lambda_gb_s_price(function: dict[str, Any]) -> float:
     return price("lambda_gb_s_arm64") if arm else price("lambda_gb_s_x86")
 
 
-def _logs_at_info(function: dict[str, Any]) -> tuple[bool, bool]:
+def _logs_at_info(template: Template, function: dict[str, Any]) -> tuple[bool, bool]:
     """Whether the function's INFO application logs and its platform lines reach CloudWatch."""
     config = function.get("LoggingConfig") or {}
     if config.get("LogFormat") != "JSON":
         return True, True  # Text format: the level settings do not apply
-    app = str(config.get("ApplicationLogLevel", "INFO"))
-    system = str(config.get("SystemLogLevel", "INFO"))
+    app = str(template.value(config.get("ApplicationLogLevel", "INFO")))
+    system = str(template.value(config.get("SystemLogLevel", "INFO")))
     return app in ("TRACE", "DEBUG", "INFO"), system in ("DEBUG", "INFO")
 
 
@@ -191,7 +191,7 @@ def our_bill(template: Template, webhook: dict[str, float]) -> tuple[list[Line],
     parquet_objects = math.ceil(raw_mib / buffer_mb)
     archiver_gb_s = batches * ARCHIVER_MS_PER_MIB * processor_mb / 1000 * archiver_gb
     secret_calls = SECONDS_PER_MONTH / secret_age  # one warm container at a steady 0.39/s
-    info, platform = _logs_at_info(hook)
+    info, platform = _logs_at_info(template, hook)
     per_message_log = (
         (webhook["log_bytes"] + LOG_EVENT_OVERHEAD_BYTES if info else 0.0)
         + webhook["emf_bytes"]  # EMF metrics are log events at any level

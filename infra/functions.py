@@ -86,6 +86,12 @@ def archiver_environment() -> dict[str, Any]:
     }
 
 
+class _LoggingConfig(LoggingConfig):  # type: ignore[misc]  # troposphere is untyped
+    """LoggingConfig with LogFormat, which CloudFormation has and this troposphere lacks."""
+
+    props = {**LoggingConfig.props, "LogFormat": (str, False)}  # noqa: RUF012 - troposphere's shape
+
+
 def _function(
     logical_id: str,
     *,
@@ -111,7 +117,14 @@ def _function(
         MemorySize=memory,
         Layers=[powertools_layer()],
         Environment=Environment(Variables=environment),
-        LoggingConfig=LoggingConfig(LogGroup=Ref(log_group_id)),
+        # JSON + levels: Lambda drops application lines below the parameter's level and
+        # its own START/END/REPORT lines below WARN (errors and timeouts still show).
+        LoggingConfig=_LoggingConfig(
+            LogGroup=Ref(log_group_id),
+            LogFormat="JSON",
+            ApplicationLogLevel=Ref(n.P_FUNCTION_LOG_LEVEL),
+            SystemLogLevel="WARN",
+        ),
         Metadata=checkov_skips(*_FUNCTION_SKIPS, *skips),
         **extra,
     )

@@ -39,6 +39,16 @@ def parameters() -> list[Parameter]:
             Description="E-mail address that receives the alarms (empty: no subscription).",
         ),
         Parameter(
+            n.P_FUNCTION_LOG_LEVEL,
+            Type="String",
+            Default="WARN",
+            AllowedValues=["DEBUG", "INFO", "WARN", "ERROR"],
+            Description="Application log level of both functions (Lambda advanced logging "
+            "controls; Powertools follows it). WARN keeps CloudWatch Logs, the largest "
+            "per-message cost after the API, to errors; metrics still count every update. "
+            "INFO adds one line per update (ids and outcome, never text).",
+        ),
+        Parameter(
             n.P_WEBHOOK_CONCURRENCY,
             Type="Number",
             Default=10,
