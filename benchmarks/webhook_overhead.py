@@ -1,7 +1,9 @@
 """webhook_overhead_ms: per-update time of the webhook handler with a no-op Firehose client.
 
-The real handler, decorators included: Powertools' logger injects the Lambda
-context and writes its INFO line per update (into a byte-counting sink, not the
+The real handler, decorators included, logger at INFO: Powertools' logger
+injects the Lambda context (the handler's per-update line is DEBUG for routine
+outcomes and INFO for refused requests, so at INFO the accepted updates measured
+here write none; what is written goes to a byte-counting sink, not the
 terminal), Powertools' metrics add one metric per call and flush it as an EMF
 line (also counted). The Firehose client is a no-op, so what is measured is
 our code, not a network round trip. Beside it, the bare baseline handler

@@ -63,7 +63,10 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
     outcome = deliver(decision, config, adapters.firehose_client())
     metrics.add_metric(name=outcome.metric, unit=MetricUnit.Count, value=1)
-    logger.info(
+    # The metric counts every outcome; a line per routine update (accepted, ignored)
+    # is DEBUG, refused requests are INFO: cheaper to store, and the unusual stands out.
+    log = logger.debug if outcome in (Outcome.ACCEPTED, Outcome.IGNORED) else logger.info
+    log(
         "update handled",
         extra={
             "outcome": outcome.name,

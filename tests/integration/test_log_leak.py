@@ -157,8 +157,12 @@ def test_webhook_paths_log_ids_and_outcomes_only(
     )
     assert statuses == [200, 200, 401, 400, 413, 403]
     text = capture.collect()
-    assert text.count("update handled") >= 6  # the paths ran, and logged
-    assert "900001" in text  # ids are logged: the test would see a leak
+    if webhook.logger.log_level <= logging.DEBUG:
+        # Routine outcomes (accepted, ignored) are DEBUG lines, with their ids.
+        assert text.count("update handled") >= 6  # the paths ran, and logged
+        assert "900001" in text  # ids are logged: the test would see a leak
+    else:
+        assert text.count("update handled") >= 4  # the refused requests, at INFO
     capture.assert_clean()
 
 
