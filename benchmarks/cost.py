@@ -326,11 +326,13 @@ def measure() -> list[Figure]:
             detail={
                 "lines": {line.item: round(line.usd, 3) for line in ours},
                 "without_logs_usd": round(without_logs, 2),
-                "bound": "per-request prices: HTTP API $1.00 + webhook invocation $0.20 per million "
-                "are fixed by the design; CloudWatch Logs (the per-update INFO line, the EMF "
-                "metrics line, Lambda's platform lines and the API access log) are the largest "
-                "variable item: LoggingConfig LogFormat JSON with ApplicationLogLevel and "
-                "SystemLogLevel WARN in infra/ would drop the INFO and platform lines",
+                "bound": "the parts the design requires cost more than the goal: HTTP API $1.00 + "
+                "webhook invocations $0.20 + Firehose ingestion (each record billed as 5 KB) "
+                "$0.14 + format conversion $0.09 = $1.42 per million, plus the stage's JSON "
+                "access log (~$0.15). The functions already log JSON at WARN with Lambda's "
+                "platform lines off; what remains in CloudWatch Logs is the EMF metrics line "
+                "and the access log. A Lambda function URL instead of the HTTP API would save "
+                "$1.00 but lose API Gateway throttling",
                 "template": facts,
                 "prices_date": PRICES_DATE,
                 "prices": {

@@ -26,6 +26,8 @@ MODULES = (
     "http_ingest",
     "pruning",
     "cost",
+    "chaos",
+    "soak",
 )
 
 
