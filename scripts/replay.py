@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 from functions import constants as c
 from functions import jsoncodec
 from functions.adapters import RETRYABLE_FIREHOSE_CODES
-from functions.archiver.logic import IncomingRecord, transform
+from functions.archiver.logic import IncomingRecord, archive_arrivals, transform
 from functions.telegram import update_id
 from scripts.cli import CliError
 from scripts.common import progress_bar
@@ -185,6 +185,7 @@ class PartitionReport:
     processing_failed: int = 0
     conversion_failed: int = 0
     received_at_kept: int = 0
+    received_at_archived: int = 0
     written: bool = False
 
 
@@ -260,12 +261,30 @@ def rederive_partition(
     kept, report.rows_before = arrival_times(_partition_path(lake, dt))
     rows: list[bytes] = []
     for archive in objects:
-        for number, line in enumerate(archive.lines()):
+        body = archive.read()
+        payload = gzip.decompress(body)
+        lines = payload.split(b"\n")[:-1] if payload.endswith(b"\n") else []
+        arrivals = archive_arrivals(body)
+        if (
+            arrivals is None
+            or len(arrivals) != len(lines)
+            or not all(line.strip() for line in lines)
+        ):
+            # An archive without arrival times (written before they were recorded).
+            arrivals = None
+            lines = [line for line in payload.split(b"\n") if line.strip()]
+        for number, line in enumerate(lines):
             report.updates += 1
             arrival_ms = archive.batch_ms
             the_id = _line_update_id(line)
             copies = kept.get(the_id) if the_id is not None else None
-            if copies:
+            if arrivals is not None:
+                # The archiver recorded each line's arrival: the row comes back exact.
+                arrival_ms = arrivals[number]
+                report.received_at_archived += 1
+                if copies:
+                    copies.popleft()
+            elif copies:
                 arrival_ms = copies.popleft()
                 report.received_at_kept += 1
             record = IncomingRecord(f"{archive.key}:{number}", arrival_ms, line + b"\n")
@@ -540,7 +559,7 @@ def _print_partitions(reports: Sequence[PartitionReport], lake: Path) -> None:
                 f"  {r.dropped} non-message updates skipped, {r.processing_failed} undecodable, "
                 f"{r.conversion_failed} rows not fitting the schema"
             )
-        if r.updates and r.received_at_kept < r.rows:
+        if r.updates and r.received_at_kept + r.received_at_archived < r.updates:
             print(
                 f"  received_at: {r.received_at_kept} kept from the replaced rows, the rest "
                 "set to their archive batch's time (see docs/reliability.md)"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import hashlib
+import struct
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,13 @@ from functions.telegram import as_int64
 
 Result = Literal["Ok", "Dropped", "ProcessingFailed"]
 _GZIP_LEVEL = 6
+_FEXTRA = 0x04
+_OS_UNKNOWN = 255
+#: gzip FEXTRA subfield id of the arrival times ("tgpipe arrivals"), and its format version.
+_ARRIVALS_ID = b"TA"
+_ARRIVALS_VERSION = 1
+#: XLEN is 16 bits; the subfield's own 4-byte header comes out of it.
+_MAX_SUBFIELD_BYTES = 65535 - 4
 #: 9999-12-31T23:59:59.999Z: a later arrival time cannot be a date (and would crash datetime).
 _MAX_ARRIVAL_MS = 253402300799999
 
@@ -81,9 +89,81 @@ def archive_key(records: Sequence[IncomingRecord]) -> str:
 
 
 def archive_body(records: Sequence[IncomingRecord]) -> bytes:
-    """The batch's raw updates, unchanged, one per line, gzip (fixed mtime: same batch, same bytes)."""
-    lines = [r.data if r.data.endswith(b"\n") else r.data + b"\n" for r in records if r.data]
-    return gzip.compress(b"".join(lines), compresslevel=_GZIP_LEVEL, mtime=0)
+    """The batch's raw updates, unchanged, one per line, gzip (fixed mtime: same batch, same bytes).
+
+    Each line's arrival time (the row's received_at) rides in the gzip header's
+    FEXTRA field (RFC 1952 2.3.1.1), which every gzip reader skips (Athena, DuckDB,
+    zcat); `archive_arrivals` reads it back so a replay rebuilds rows exactly.
+    """
+    archived = [(r.data, r.arrival_ms) for r in records if r.data]
+    payload = b"".join(data if data.endswith(b"\n") else data + b"\n" for data, _ in archived)
+    compressor = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    deflated = compressor.compress(payload) + compressor.flush()
+    extra = _arrivals_subfield([arrival for _, arrival in archived])
+    flags = _FEXTRA if extra else 0
+    header = struct.pack("<BBBBIBB", 0x1F, 0x8B, 8, flags, 0, 0, _OS_UNKNOWN)
+    if extra:
+        header += struct.pack("<H", len(extra)) + extra
+    trailer = struct.pack("<II", zlib.crc32(payload), len(payload) & 0xFFFFFFFF)
+    return header + deflated + trailer
+
+
+def _zigzag(value: int) -> int:
+    return (value << 1) ^ (value >> 63)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _arrivals_subfield(arrivals: Sequence[int]) -> bytes:
+    """`TA` subfield: version, first arrival (int64 ms), zigzag varint deltas; b"" if too big."""
+    if not arrivals:
+        return b""
+    data = bytearray(struct.pack("<Bq", _ARRIVALS_VERSION, arrivals[0]))
+    previous = arrivals[0]
+    for arrival in arrivals[1:]:
+        data += _varint(_zigzag(arrival - previous))
+        previous = arrival
+    if len(data) > _MAX_SUBFIELD_BYTES:
+        return b""  # a batch of tens of thousands: replay falls back to the batch time
+    return _ARRIVALS_ID + struct.pack("<H", len(data)) + bytes(data)
+
+
+def archive_arrivals(archive: bytes) -> list[int] | None:
+    """The arrival times (epoch ms) of an archive object's lines, or None if it has none."""
+    if len(archive) < 12 or archive[:3] != b"\x1f\x8b\x08" or not archive[3] & _FEXTRA:
+        return None
+    (xlen,) = struct.unpack_from("<H", archive, 10)
+    extra, position = archive[12 : 12 + xlen], 0
+    while position + 4 <= len(extra):
+        ident = extra[position : position + 2]
+        (length,) = struct.unpack_from("<H", extra, position + 2)
+        data = extra[position + 4 : position + 4 + length]
+        position += 4 + length
+        if ident == _ARRIVALS_ID and len(data) >= 9 and data[0] == _ARRIVALS_VERSION:
+            return _decode_arrivals(data)
+    return None
+
+
+def _decode_arrivals(data: bytes) -> list[int] | None:
+    (first,) = struct.unpack_from("<q", data, 1)
+    arrivals, value, shift = [first], 0, 0
+    for byte in data[9:]:
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            arrivals.append(arrivals[-1] + ((value >> 1) ^ -(value & 1)))
+            value, shift = 0, 0
+    return arrivals if shift == 0 else None
 
 
 def transform(record: IncomingRecord, pseudonym_key: bytes | None = None) -> TransformedRecord:

@@ -160,7 +160,14 @@ def decide(
     the_chat_id = chat_id(update)
     if the_chat_id is None or the_chat_id not in allowed_chat_ids:
         return Decision(Outcome.IGNORED, update_id=the_update_id, chat_id=the_chat_id)
-    record = raw if raw.endswith(b"\n") else raw + b"\n"
+    # An archived update must be one NDJSON line. Raw line breaks can only stand in
+    # JSON's insignificant whitespace (inside strings they must be escaped), so turning
+    # them into spaces keeps the update identical as JSON; Telegram's compact bodies
+    # pass byte for byte.
+    body = raw.rstrip(b"\r\n")
+    if b"\n" in body or b"\r" in body:
+        body = body.replace(b"\r", b" ").replace(b"\n", b" ")
+    record = body + b"\n"
     return Decision(Outcome.ACCEPTED, record, the_update_id, the_chat_id)
 
 

@@ -141,13 +141,32 @@ def test_a_deleted_partition_is_rebuilt_with_identical_rows(
     code = run_replay(
         "--raw", str(lake / "raw"), "--lake", str(lake), "--dt-from", DAY1, "--dt-to", DAY1
     )
-    # THEN every row is back, identical in every column but received_at ...
+    # THEN every row is back, identical in every column, received_at included: the
+    # archive's gzip header carries each line's arrival time
     assert code == 0
     after = rows(lake, DAY1)
     assert len(after) == len(before)
+    assert same_rows(after, before)
+    # AND the other day was not touched
+    assert files(partition(lake, DAY2)) == untouched
+    assert f"dt={DAY1}: {PER_DAY} rows (new)" in capsys.readouterr().out
+
+
+def test_an_archive_without_arrival_times_falls_back_to_its_batch_time(lake: Path) -> None:
+    # GIVEN archives as written before arrival times were recorded (plain gzip)
+    for archive in (lake / "raw").rglob(f"dt={DAY1}/*.ndjson.gz"):
+        archive.write_bytes(gzip.compress(gzip.decompress(archive.read_bytes()), mtime=0))
+    before = rows(lake, DAY1)
+    shutil.rmtree(partition(lake, DAY1))
+    # WHEN the deleted partition is replayed
+    code = run_replay(
+        "--raw", str(lake / "raw"), "--lake", str(lake), "--dt-from", DAY1, "--dt-to", DAY1
+    )
+    # THEN every row is back, identical but for received_at: each row gets its archive
+    # batch's time (its oldest arrival, whole seconds), never later than the original
+    assert code == 0
+    after = rows(lake, DAY1)
     assert same_rows(after, before, without=("received_at",))
-    # ... whose arrival time the archive does not keep: each row gets its archive batch's
-    # time (its oldest arrival, whole seconds), never later than the original
     assert {r["received_at"] for r in after} <= {
         t.replace(tzinfo=None) for t in batch_times(lake, DAY1)
     }
@@ -162,9 +181,6 @@ def test_a_deleted_partition_is_rebuilt_with_identical_rows(
         assert all(
             0 <= (late - early).total_seconds() < FLUSH_EVERY * 0.37 + 1 for early, late in pairs
         )
-    # AND the other day was not touched
-    assert files(partition(lake, DAY2)) == untouched
-    assert f"dt={DAY1}: {PER_DAY} rows (new)" in capsys.readouterr().out
 
 
 def test_replaying_an_existing_partition_keeps_every_row_identical(lake: Path) -> None:

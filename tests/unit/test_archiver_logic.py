@@ -103,3 +103,29 @@ def test_any_bytes_give_a_valid_result(data: bytes | None) -> None:
     result = transform(IncomingRecord("r1", ARRIVAL_MS, data))
     assert result.result in {"Ok", "Dropped", "ProcessingFailed"}
     base64.b64decode(result.as_response()["data"], validate=True)
+
+
+def test_archive_carries_each_lines_arrival_time_in_its_gzip_header() -> None:
+    from functions.archiver.logic import archive_arrivals
+
+    # GIVEN arrivals out of order and an undecodable record (not archived)
+    batch = [
+        IncomingRecord("a", ARRIVAL_MS, b'{"update_id":1}\n'),
+        IncomingRecord("b", ARRIVAL_MS - 250, b'{"update_id":2}'),
+        IncomingRecord("c", ARRIVAL_MS + 5, None),
+        IncomingRecord("d", ARRIVAL_MS + 86_400_000, b"{}"),
+    ]
+    body = archive_body(batch)
+    # THEN any gzip reader sees only the lines, and the header gives their arrivals back
+    assert gzip.decompress(body) == b'{"update_id":1}\n{"update_id":2}\n{}\n'
+    assert archive_arrivals(body) == [ARRIVAL_MS, ARRIVAL_MS - 250, ARRIVAL_MS + 86_400_000]
+    assert archive_arrivals(gzip.compress(b"{}\n")) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrivals=st.lists(st.integers(min_value=0, max_value=2**53), min_size=1, max_size=50))
+def test_arrival_times_round_trip(arrivals: list[int]) -> None:
+    from functions.archiver.logic import archive_arrivals
+
+    batch = [IncomingRecord(str(i), ms, b"{}") for i, ms in enumerate(arrivals)]
+    assert archive_arrivals(archive_body(batch)) == arrivals

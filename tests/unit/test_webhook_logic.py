@@ -225,3 +225,15 @@ def test_event_without_headers_or_body_is_rejected_not_raised() -> None:
         decide(WebhookRequest.from_event({}), ALLOWED_CHAT_IDS, SECRET).outcome
         is Outcome.REJECTED_SECRET
     )
+
+
+def test_pretty_printed_body_is_forwarded_as_one_line_of_the_same_json() -> None:
+    import json
+
+    pretty = json.dumps(json.loads(compact_bytes("message_text_entities")), indent=2).encode()
+    decision = decide_event(api_event(pretty + b"\r\n"))
+    assert decision.outcome is Outcome.ACCEPTED
+    assert decision.record is not None
+    assert decision.record.count(b"\n") == 1
+    assert decision.record.endswith(b"\n")
+    assert json.loads(decision.record) == json.loads(pretty)
