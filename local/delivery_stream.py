@@ -440,9 +440,13 @@ class LocalDeliveryStream:
         processor_name: str = DEFAULT_PROCESSOR_NAME,
         store: LocalObjectStore | None = None,
         clock: Callable[[], float] = time.time,
+        delivery_process: bool = False,
+        spooled: bool = True,
     ) -> None:
         if buffer_size_mb <= 0 or buffer_interval_s < 0 or processor_retries < 0:
             raise ValueError("buffer size must be positive; interval and retries not negative")
+        if delivery_process and (processor is not None or store is not None):
+            raise ValueError("a delivery process runs the default archiver on the lake's own store")
         self.lake = Path(lake)
         self.name = name
         self.store = store if store is not None else lake_object_store(self.lake)
@@ -465,6 +469,19 @@ class LocalDeliveryStream:
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
         self._closed = False
+        self._worker: _DeliveryWorker | None = None
+        if delivery_process:
+            self._worker = _DeliveryWorker(
+                self.lake,
+                name,
+                buffer_size_mb=buffer_size_mb,
+                buffer_interval_s=buffer_interval_s,
+                processor_retries=processor_retries,
+                processor_name=processor_name,
+            )
+        self._child_raw_objects = 0
+        if not spooled:  # the delivery process's half: it only delivers what it is given
+            return
         self._spool = Spool(self.lake / SPOOL_DIR / name, on_durable=self._buffer_records)
         recovered = self._spool.recover()
         self._buffer_records(recovered)
@@ -666,6 +683,8 @@ class LocalDeliveryStream:
             self.flush()
         finally:
             self._spool.close()
+            if self._worker is not None:
+                self._worker.close()
 
     def __enter__(self) -> LocalDeliveryStream:
         return self
@@ -682,7 +701,7 @@ class LocalDeliveryStream:
         """A snapshot of the counters (raw objects counted by the object store)."""
         with self._state:
             counters = dict(self._stats)
-        counters["raw_objects"] = self.store.put_count(RAW_BUCKET)
+        counters["raw_objects"] = self.store.put_count(RAW_BUCKET) + self._child_raw_objects
         return DeliveryStats(**counters)
 
     def _count(self, counter: str, amount: int = 1) -> None:
@@ -700,7 +719,7 @@ class LocalDeliveryStream:
             reports = []
             try:
                 for group in self._buffer_groups(records):
-                    reports.append(self._deliver(group))
+                    reports.append(self._deliver_group(group))
             except BaseException:
                 self._return_to_buffer(records)
                 raise
@@ -714,6 +733,19 @@ class LocalDeliveryStream:
                 conversion_failed=sum(r.conversion_failed for r in reports),
                 keys=tuple(key for r in reports for key in r.keys),
             )
+
+    def _deliver_group(self, records: Sequence[SpooledRecord]) -> FlushReport:
+        """Deliver one group here, or in the delivery process when there is one."""
+        if self._worker is None:
+            return self._deliver(records)
+        report, counted = self._worker.deliver(records)
+        with self._state:
+            for counter, amount in counted.items():
+                if counter == "raw_objects":
+                    self._child_raw_objects += amount
+                else:
+                    self._stats[counter] += amount
+        return report
 
     def _buffer_groups(self, records: Sequence[SpooledRecord]) -> list[list[SpooledRecord]]:
         """Buffer-sized groups, one set of objects each (a replayed backlog is not one object)."""
@@ -918,3 +950,87 @@ class LocalDeliveryStream:
         body = b"".join(jsoncodec.dumps(error) + b"\n" for error in errors)
         self.store.put_object(Bucket=DATA_BUCKET, Key=key, Body=body)
         return key
+
+
+# ------------------------------------------------------------------- delivery process
+
+
+class _DeliveryWorker:
+    """The delivery half of the stream (archiver invocation, conversion, writes) in a process.
+
+    Firehose runs apart from the webhook; running its delivery in its own process
+    here lets the second core do it while the webhook's threads keep answering,
+    instead of both sharing one interpreter lock. The spool, the buffer and the
+    acknowledgements stay in the main process: a record is released from the
+    spool only after the worker has durably written its outputs, exactly as in
+    process, and a worker that dies leaves its records spooled for the next flush.
+    """
+
+    def __init__(self, lake: Path, name: str, **settings: Any) -> None:
+        self._arguments = (str(lake), name, settings)
+        self._pool: Any = None
+
+    def _ensure_pool(self) -> Any:
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn: the parent runs threads (HTTP server, timer), which fork would copy
+            # mid-flight; the worker starts once and stays.
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_delivery_child,
+                initargs=self._arguments,
+            )
+        return self._pool
+
+    def deliver(self, records: Sequence[SpooledRecord]) -> tuple[FlushReport, dict[str, int]]:
+        """Deliver `records` in the worker; its report and the counters it moved."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        batch = [(r.record_id, r.arrival_ms, r.data) for r in records]
+        try:
+            result: tuple[FlushReport, dict[str, int]] = (
+                self._ensure_pool().submit(_deliver_in_child, batch).result()
+            )
+        except BrokenProcessPool:
+            # The worker died (killed, out of memory): the records stay spooled and
+            # buffered; the next flush starts a new worker.
+            self.close()
+            raise
+        return result
+
+    def close(self) -> None:
+        """Stop the worker (after its current delivery)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+_child_stream: LocalDeliveryStream | None = None
+
+
+def _start_delivery_child(lake: str, name: str, settings: dict[str, Any]) -> None:
+    """Worker initializer: an unspooled stream on the same lake with the default archiver."""
+    import signal
+
+    global _child_stream
+    # Ctrl-C reaches the whole process group; the main process decides when to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _child_stream = LocalDeliveryStream(Path(lake), name, spooled=False, **settings)
+
+
+def _deliver_in_child(batch: list[tuple[str, int, bytes]]) -> tuple[FlushReport, dict[str, int]]:
+    """Deliver one group in the worker; the report and each counter's increase."""
+    stream = _child_stream
+    assert stream is not None, "the delivery worker was not initialised"
+    before = stream.stats()
+    report = stream._deliver([SpooledRecord(*record) for record in batch])
+    after = stream.stats()
+    moved = {
+        f.name: getattr(after, f.name) - getattr(before, f.name)
+        for f in fields(DeliveryStats)
+        if getattr(after, f.name) != getattr(before, f.name)
+    }
+    return report, moved

@@ -45,6 +45,9 @@ class StackConfig:
     log_level: str = "WARNING"
     #: Injected failures (docs/reliability.md); none by default.
     faults: FaultConfig = field(default_factory=FaultConfig)
+    #: Run the delivery (archiver + conversion) in a worker process, as the CLI does;
+    #: off when archive or archiver faults are injected (they wrap in-process objects).
+    delivery_process: bool = False
 
 
 class LocalStack:
@@ -59,6 +62,9 @@ class LocalStack:
             name=config.stream_name,
             buffer_size_mb=config.buffer_mb,
             buffer_interval_s=config.buffer_seconds,
+            delivery_process=config.delivery_process
+            and config.faults.fail_archive_rate == 0
+            and config.faults.archiver_timeout_rate == 0,
         )
         firehose, self.faults = inject(self.stream, config.faults)
         adapters.install_client("firehose", firehose)

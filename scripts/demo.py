@@ -89,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
     prepare_lake(lake)
     started = time.monotonic()
     updates = recent_updates(args.count, args.seed)
-    config = StackConfig(lake, frozenset({DEFAULT_CHAT_ID}), buffer_seconds=60.0)
+    config = StackConfig(
+        lake, frozenset({DEFAULT_CHAT_ID}), buffer_seconds=60.0, delivery_process=True
+    )
     with LocalStack(config) as stack:
         http = stack.serve_http(0)
         print(f"local stack up: {http.url}  (lake {lake.resolve()})")

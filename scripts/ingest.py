@@ -13,6 +13,7 @@ from typing import Any
 
 from functions import constants as c
 from functions import jsoncodec
+from local.faults import FaultConfig
 from local.stack import LocalStack, StackConfig
 from scripts.cli import CliError
 from scripts.common import (
@@ -24,8 +25,9 @@ from scripts.common import (
     progress_bar,
 )
 
-#: Concurrent handler calls: the delivery stream fsyncs once per group of them.
-WORKERS = 8
+#: Concurrent handler calls: the delivery stream fsyncs once per group of them
+#: (measured on 2 cores: 8 threads 4.7k updates/s, 32 threads 5.7k, 64 no better).
+WORKERS = 32
 CHUNK = 2048
 
 
@@ -110,13 +112,20 @@ def ingest(stack: LocalStack, files: list[Path], progress: Any = None) -> Ingest
     return report
 
 
+def stack_config(
+    lake: Path, allowed: frozenset[int], faults: FaultConfig | None = None
+) -> StackConfig:
+    """The local stack as `tgpipe ingest` runs it: delivery in a worker process."""
+    return StackConfig(lake, allowed, faults=faults or FaultConfig(), delivery_process=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Ingest the files, flush, print counts; 1 if any update was refused."""
     allowed = chat_ids(args)
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         raise CliError(f"no such file: {', '.join(missing)}")
-    with LocalStack(StackConfig(args.lake, allowed, faults=fault_config(args))) as stack:
+    with LocalStack(stack_config(args.lake, allowed, fault_config(args))) as stack:
         with progress_bar(sum(f.stat().st_size for f in args.files)) as advance:
             report = ingest(stack, args.files, advance)
         stack.flush()

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         buffer_mb=args.buffer_mb,
         buffer_seconds=args.buffer_seconds,
         faults=fault_config(args),
+        delivery_process=True,
     )
     stop = threading.Event()
 

@@ -740,3 +740,53 @@ def test_parquet_object_is_named_by_its_oldest_record(
     assert path.name.startswith("telegram-updates-1-2026-01-01-00-00-05-")
     assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "SNAPPY"
     assert sorted(row["update_id"] for row in parquet_rows(lake)) == [61, 62]
+
+
+# -- the delivery process --------------------------------------------------------------
+
+
+def test_delivery_in_a_worker_process_writes_the_same_lake(lake: Path) -> None:
+    # GIVEN a stream that delivers in a worker process (as serve, ingest and demo do)
+    with LocalDeliveryStream(lake, STREAM, delivery_process=True) as stream:
+        for i in range(20):
+            stream.put_record(
+                DeliveryStreamName=STREAM, Record={"Data": update_bytes(FIRST_UPDATE_ID + i)}
+            )
+        # WHEN it flushes
+        report = stream.flush()
+        stats = stream.stats()
+    # THEN the rows, the raw archive and the counters are what in-process delivery gives
+    assert report.rows_written == 20
+    assert sorted(row["update_id"] for row in parquet_rows(lake)) == [
+        FIRST_UPDATE_ID + i for i in range(20)
+    ]
+    assert stats.rows_written == 20
+    assert stats.raw_objects == 1
+    assert stats.invocations == 1
+    assert len(list((lake / "raw").rglob("*.ndjson.gz"))) == 1
+
+
+def test_a_dead_delivery_worker_loses_nothing(lake: Path) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    with LocalDeliveryStream(lake, STREAM, delivery_process=True) as stream:
+        stream.put_record(DeliveryStreamName=STREAM, Record={"Data": update_bytes(FIRST_UPDATE_ID)})
+        stream.flush()  # the worker is up
+        assert stream._worker is not None
+        (worker,) = stream._worker._ensure_pool()._processes.values()
+        # GIVEN the worker is killed (out of memory, SIGKILL)
+        worker.kill()
+        worker.join()
+        for i in range(1, 6):
+            stream.put_record(
+                DeliveryStreamName=STREAM, Record={"Data": update_bytes(FIRST_UPDATE_ID + i)}
+            )
+        # WHEN a flush fails on it, THEN the records stay buffered and spooled ...
+        with pytest.raises(BrokenProcessPool):
+            stream.flush()
+        assert stream.buffered_records == 5
+        # ... and the next flush, in a new worker, delivers them
+        assert stream.flush().rows_written == 5
+    assert sorted(row["update_id"] for row in parquet_rows(lake)) == [
+        FIRST_UPDATE_ID + i for i in range(6)
+    ]
