@@ -604,33 +604,48 @@ def _single_row(result: QueryResult, *columns: str) -> dict[str, Any]:
     return {name: data.get(rows[0], name) for name in columns}
 
 
+def _share_with_median(
+    result: QueryResult,
+    part_column: str,
+    median_column: str,
+    part_name: str,
+    rest_name: str,
+    median_label: str,
+) -> str:
+    """A share chart of `part_column` among all messages, noting a median duration."""
+    row = _single_row(result, "messages", part_column, median_column)
+    median = row[median_column]
+    return share_chart(
+        part=as_number(row[part_column]),
+        whole=as_number(row["messages"]),
+        part_name=part_name,
+        rest_name=rest_name,
+        note=f"{median_label}: {format_duration(None if median is None else as_number(median))}",
+        label=result_title(result.name),
+    )
+
+
 def chart_edits(result: QueryResult, context: PageContext) -> str:
     """Share of messages edited, with the median time to the first edit."""
-    row = _single_row(result, "messages", "edited_messages", "median_seconds_to_edit")
-    median = row["median_seconds_to_edit"]
-    return share_chart(
-        part=as_number(row["edited_messages"]),
-        whole=as_number(row["messages"]),
-        part_name="edited",
-        rest_name="never edited",
-        note=f"median time from sending to the first edit: "
-        f"{format_duration(None if median is None else as_number(median))}",
-        label=result_title(result.name),
+    return _share_with_median(
+        result,
+        "edited_messages",
+        "median_seconds_to_edit",
+        "edited",
+        "never edited",
+        "median time from sending to the first edit",
     )
 
 
 def chart_replies(result: QueryResult, context: PageContext) -> str:
     """Share of messages that reply to another, with the median reply delay."""
-    row = _single_row(result, "messages", "replies", "median_seconds_to_reply")
-    median = row["median_seconds_to_reply"]
-    return share_chart(
-        part=as_number(row["replies"]),
-        whole=as_number(row["messages"]),
-        part_name="are replies",
-        rest_name="not replies",
-        note=f"median delay between a message and a reply to it: "
-        f"{format_duration(None if median is None else as_number(median))}",
-        label=result_title(result.name),
+    return _share_with_median(
+        result,
+        "replies",
+        "median_seconds_to_reply",
+        "are replies",
+        "not replies",
+        "median delay between a message and a reply to it",
     )
 
 

@@ -101,11 +101,11 @@ def ingest(stack: LocalStack, files: list[Path], progress: Any = None) -> Ingest
                     if status == 200:
                         # The webhook answers 200 for both; which it was shows in the stream.
                         report.accepted += 1
-                    elif status in (400, 413):
-                        report.rejected += 1
-                        report.bad_lines.append(f"{update.file}:{update.line}: HTTP {status}")
                     else:
-                        report.failed += 1
+                        if status in (400, 413):
+                            report.rejected += 1
+                        else:
+                            report.failed += 1
                         report.bad_lines.append(f"{update.file}:{update.line}: HTTP {status}")
                 if progress is not None:
                     progress(sum(len(u.body) + 1 for u in chunk))

@@ -81,9 +81,20 @@ class ArchiveObject:
     size: int
     read: Callable[[], bytes] = field(compare=False, repr=False)
 
+    def contents(self) -> tuple[list[bytes], list[int] | None]:
+        """The archived updates in batch order, and their arrival times when the archive has them."""
+        body = self.read()
+        payload = gzip.decompress(body)
+        arrivals = archive_arrivals(body)
+        lines = payload.split(b"\n")[:-1] if payload.endswith(b"\n") else []
+        if arrivals is not None and len(arrivals) == len(lines) and all(map(bytes.strip, lines)):
+            return lines, arrivals
+        # Written before arrival times were recorded (or not one update per line).
+        return [line for line in payload.split(b"\n") if line.strip()], None
+
     def lines(self) -> list[bytes]:
         """The archived updates, in the order the batch carried them."""
-        return [line for line in gzip.decompress(self.read()).split(b"\n") if line.strip()]
+        return self.contents()[0]
 
 
 def archive_time_ms(key: str, dt: str, fallback_ms: int | None) -> int:
@@ -261,32 +272,23 @@ def rederive_partition(
     kept, report.rows_before = arrival_times(_partition_path(lake, dt))
     rows: list[bytes] = []
     for archive in objects:
-        body = archive.read()
-        payload = gzip.decompress(body)
-        lines = payload.split(b"\n")[:-1] if payload.endswith(b"\n") else []
-        arrivals = archive_arrivals(body)
-        if (
-            arrivals is None
-            or len(arrivals) != len(lines)
-            or not all(line.strip() for line in lines)
-        ):
-            # An archive without arrival times (written before they were recorded).
-            arrivals = None
-            lines = [line for line in payload.split(b"\n") if line.strip()]
+        lines, arrivals = archive.contents()
         for number, line in enumerate(lines):
             report.updates += 1
-            arrival_ms = archive.batch_ms
-            the_id = _line_update_id(line)
+            # A replaced row's arrival time, matched by update_id in order (parsed only
+            # when the partition still had rows).
+            the_id = _line_update_id(line) if kept else None
             copies = kept.get(the_id) if the_id is not None else None
+            kept_ms = copies.popleft() if copies else None
             if arrivals is not None:
                 # The archiver recorded each line's arrival: the row comes back exact.
                 arrival_ms = arrivals[number]
                 report.received_at_archived += 1
-                if copies:
-                    copies.popleft()
-            elif copies:
-                arrival_ms = copies.popleft()
+            elif kept_ms is not None:
+                arrival_ms = kept_ms
                 report.received_at_kept += 1
+            else:
+                arrival_ms = archive.batch_ms
             record = IncomingRecord(f"{archive.key}:{number}", arrival_ms, line + b"\n")
             result = transform(record, pseudonym_key)
             if result.result == "Ok":

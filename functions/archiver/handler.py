@@ -76,7 +76,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     for t in transformed:
         response.add_record(
             KinesisFirehoseDataTransformationRecord(
-                record_id=t.record_id, result=t.result, data=t.as_response()["data"]
+                record_id=t.record_id, result=t.result, data=t.data_base64
             )
         )
     return response.asdict()

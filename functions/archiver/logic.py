@@ -48,13 +48,14 @@ class TransformedRecord:
     result: Result
     data: bytes = b""
 
+    @property
+    def data_base64(self) -> str:
+        """The row's bytes as Firehose expects them back."""
+        return base64.b64encode(self.data).decode("ascii")
+
     def as_response(self) -> dict[str, str]:
         """The record as Firehose expects it back (data base64)."""
-        return {
-            "recordId": self.record_id,
-            "result": self.result,
-            "data": base64.b64encode(self.data).decode("ascii"),
-        }
+        return {"recordId": self.record_id, "result": self.result, "data": self.data_base64}
 
 
 def read_records(raw_records: Iterable[Mapping[str, Any]], now_ms: int) -> list[IncomingRecord]:
