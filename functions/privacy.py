@@ -15,7 +15,7 @@ from typing import Any, Final
 
 #: Columns holding a Telegram user id (scalar or list).
 USER_ID_COLUMNS: Final = ("user_id", "left_chat_member_id")
-USER_ID_LIST_COLUMNS: Final = ("new_chat_member_ids",)
+USER_ID_LIST_COLUMNS: Final = ("new_chat_member_ids", "mentioned_user_ids")
 #: Columns naming a user: set to null.
 USER_NAME_COLUMNS: Final = ("user_first_name", "user_username")
 _MASK_63_BITS: Final = (1 << 63) - 1

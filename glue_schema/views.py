@@ -21,6 +21,9 @@ QUERIES_DIR: Final = Path(__file__).parent / "queries"
 
 #: The views, in creation order (a view may only use tables and views before it).
 VIEW_NAMES: Final = ("messages_unique", "messages_current")
+#: Columns the views add after the `messages` columns (then dt): the chat's newest
+#: id after group -> supergroup migrations, so one group is one chat on every chart.
+VIEW_EXTRA_COLUMNS: Final = ("canonical_chat_id",)
 
 #: What a view or query file may be called: also keeps `--named ../x` out of the folder.
 _NAME_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*")

@@ -42,7 +42,7 @@ DEFAULT_REPLY_SHARE: Final = 0.20
 
 #: Relative frequency of what a new message is. Roughly what busy Brazilian
 #: buy-and-sell groups show: text dominates, photos next, stickers and voice
-#: notes common, the rest rare. `forum_topic_created` shapes as `other`.
+#: notes common, the rest rare. Service messages are named by their Bot API field.
 MESSAGE_TYPE_WEIGHTS: Final[dict[str, float]] = {
     "text": 0.600,
     "photo": 0.120,
@@ -642,7 +642,7 @@ class _Generator:
         meta: dict[str, Any] = {
             "chat_id": state.chat["id"],
             "kind": "message",
-            "message_type": "other" if message_type == "forum_topic_created" else message_type,
+            "message_type": message_type,
             "message_id": message["message_id"],
             "date": date,
             "user_id": sender["id"],

@@ -8,6 +8,9 @@ WHERE
     date(sent_at AT TIME ZONE {{tz}})
         >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
     AND user_id IS NOT NULL
-    AND message_type NOT IN ('new_chat_members', 'left_chat_member', 'pinned_message')
+    -- Posts only: service messages (joins, pins, title changes, ...) are events.
+    AND NOT coalesce(is_service, false)
+    -- Rows shaped before sender_kind kept Telegram's placeholder accounts as users.
+    AND user_id NOT IN (1087968824, 136817688, 777000)
 GROUP BY 1
 ORDER BY day

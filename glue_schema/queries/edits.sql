@@ -12,7 +12,8 @@ WITH edited AS (
         -- The window: the last `days` calendar days in the time zone, today included.
         date(sent_at AT TIME ZONE {{tz}})
             >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
-        AND message_type NOT IN ('new_chat_members', 'left_chat_member', 'pinned_message')
+        -- Posts only: service messages (joins, pins, title changes, ...) are events.
+        AND NOT coalesce(is_service, false)
     GROUP BY chat_id, message_id
 ),
 delays AS (

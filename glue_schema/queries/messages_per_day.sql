@@ -1,14 +1,17 @@
 -- How many messages does each chat get per day (service messages such as joins excluded)?
 SELECT
     date(sent_at AT TIME ZONE {{tz}}) AS day,
-    chat_id,
-    max(chat_title) AS chat_title,
+    -- One group before and after it became a supergroup is one chat: its newest id,
+    -- and the title of its latest message.
+    canonical_chat_id AS chat_id,
+    max_by(chat_title, sent_at) AS chat_title,
     count(*) AS messages
 FROM {{window_messages_current}} AS messages_current
 WHERE
     -- The window: the last `days` calendar days in the time zone, today included.
     date(sent_at AT TIME ZONE {{tz}})
         >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
-    AND message_type NOT IN ('new_chat_members', 'left_chat_member', 'pinned_message')
+    -- Posts only: service messages (joins, pins, title changes, ...) are events.
+    AND NOT coalesce(is_service, false)
 GROUP BY 1, 2
 ORDER BY day, chat_id

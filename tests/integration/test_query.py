@@ -18,7 +18,7 @@ import pytest
 from functions.rows import shape_row
 from glue_schema import MESSAGES, arrow_schema
 from glue_schema import views as views_module
-from glue_schema.views import QueryParameters
+from glue_schema.views import VIEW_EXTRA_COLUMNS, QueryParameters
 from local.query import LocalQueryEngine, QueryError
 from scripts.cli import main
 from tests.helpers import CHANNEL_ID, GROUP_ID, compact_bytes, event, event_names
@@ -135,7 +135,7 @@ def test_parquet_written_before_a_column_existed_reads_it_as_null(tmp_path: Path
     with LocalQueryEngine(tmp_path) as old_lake:
         # WHEN every column is read THEN the missing ones are typed NULLs
         columns, rows = old_lake.query("SELECT * FROM messages_unique")
-        assert columns == [*MESSAGES.column_names, "dt"]
+        assert columns == [*MESSAGES.column_names, *VIEW_EXTRA_COLUMNS, "dt"]
         row = dict(zip(columns, rows[0], strict=True))
         assert (row["update_id"], row["text"], row["hashtags"], row["dt"]) == (1, "oi", None, DAY_1)
 

@@ -29,7 +29,16 @@ from tests.integration.conftest import RAW_BUCKET, REGION
 from tests.integration.test_webhook_handler import landed_records
 
 SECRET = "forge-proof_secret-0123456789abcdefXYZ"
-UPDATE = json.dumps(full_update()).encode()
+
+
+def _sent_by_a_person() -> dict[str, Any]:
+    # full_update() also names a sender_chat; a message sent as a chat names no person.
+    update = full_update()
+    del update["message"]["sender_chat"]
+    return update
+
+
+UPDATE = json.dumps(_sent_by_a_person()).encode()
 WEBHOOK = LambdaContext(function_name="webhook")
 ARCHIVER = LambdaContext(function_name="archiver")
 

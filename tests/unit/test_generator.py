@@ -148,9 +148,7 @@ def test_a_negative_count_is_refused_at_the_call() -> None:
 
 def test_every_message_type_and_feature_occurs(updates: list[GeneratedUpdate]) -> None:
     new = originals(updates)
-    assert {u.message_type for u in new} == set(MESSAGE_TYPE_WEIGHTS) - {"forum_topic_created"} | {
-        "other"
-    }
+    assert {u.message_type for u in new} == set(MESSAGE_TYPE_WEIGHTS)
     albums = Counter(u.media_group_id for u in new if u.media_group_id and not u.is_edit)
     assert any(size >= 2 for size in albums.values())
     assert any(u.message_thread_id for u in new if u.message_type != "other")
