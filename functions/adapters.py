@@ -22,12 +22,14 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from functions import allowlist
 from functions import constants as c
-from functions.errors import ArchiveUnavailable, DeliveryUnavailable
+from functions.errors import AllowListUnavailable, ArchiveUnavailable, DeliveryUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_firehose import FirehoseClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_ssm import SSMClient
 
 #: Error codes Firehose answers when it may take the record on a later attempt.
 RETRYABLE_FIREHOSE_CODES = frozenset(
@@ -162,3 +164,120 @@ def put_archive(s3: Any, bucket: str, key: str, body: bytes) -> None:
         raise ArchiveUnavailable(
             f"archive write to {key} failed: {type(error).__name__}"
         ) from error
+
+
+@functools.cache
+def _default_ssm_client() -> SSMClient:
+    """The process-wide SSM client (the allow-list store)."""
+    import boto3
+
+    return boto3.client("ssm")
+
+
+def ssm_client() -> SSMClient | Any:
+    """The SSM client the webhook's allow-list uses."""
+    return _default_ssm_client()
+
+
+class SsmAllowListStore:
+    """The allow-list in SSM Parameter Store: one String parameter per chat under a path.
+
+    `<path>chats/<chat id>` holds a ChatEntry, `<path>seen/<chat id>` a SeenChat.
+    Reads of the whole list go through Powertools' SSMProvider (paginated
+    GetParametersByPath); the AllowList in front of the store does the caching.
+    """
+
+    def __init__(self, path: str, ssm: Any) -> None:
+        self.path = path if path.endswith("/") else path + "/"
+        self._ssm = ssm
+        from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+        self._provider = SSMProvider(boto3_client=ssm)
+
+    def _name(self, folder: str, chat_id: int) -> str:
+        return f"{self.path}{folder}/{chat_id}"
+
+    def _read_folder(self, folder: str) -> dict[int, str]:
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+        try:
+            values = self._provider.get_multiple(
+                f"{self.path}{folder}", force_fetch=True, raise_on_transform_error=False
+            )
+        except GetParameterError as error:
+            raise AllowListUnavailable(f"reading {self.path}{folder} failed") from error
+        items: dict[int, str] = {}
+        for name, value in values.items():
+            chat_id = allowlist.chat_id_from_name(name)
+            if chat_id is not None and isinstance(value, str):
+                items[chat_id] = value
+        return items
+
+    def entries(self) -> dict[int, allowlist.ChatEntry]:
+        """Every chat's entry."""
+        found = (
+            allowlist.ChatEntry.from_json(chat_id, value)
+            for chat_id, value in self._read_folder("chats").items()
+        )
+        return {entry.chat_id: entry for entry in found if entry is not None}
+
+    def entry(self, chat_id: int) -> allowlist.ChatEntry | None:
+        """One chat's entry, read now."""
+        try:
+            response = self._ssm.get_parameter(Name=self._name("chats", chat_id))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
+                return None
+            raise AllowListUnavailable(f"reading chat {chat_id} failed") from error
+        except BotoCoreError as error:
+            raise AllowListUnavailable(f"reading chat {chat_id} failed") from error
+        return allowlist.ChatEntry.from_json(chat_id, response["Parameter"]["Value"])
+
+    def _put(self, name: str, value: str, overwrite: bool) -> bool:
+        try:
+            self._ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=overwrite)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ParameterAlreadyExists":
+                return False
+            raise AllowListUnavailable(f"writing {name} failed") from error
+        except BotoCoreError as error:
+            raise AllowListUnavailable(f"writing {name} failed") from error
+        return True
+
+    def add_if_absent(self, entry: allowlist.ChatEntry) -> bool:
+        """Write the entry unless the chat has one (SSM refuses an existing name)."""
+        return self._put(self._name("chats", entry.chat_id), entry.to_json(), overwrite=False)
+
+    def put(self, entry: allowlist.ChatEntry) -> None:
+        """Write the entry, replacing the chat's previous one."""
+        self._put(self._name("chats", entry.chat_id), entry.to_json(), overwrite=True)
+
+    def _delete(self, name: str) -> bool:
+        try:
+            self._ssm.delete_parameter(Name=name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
+                return False
+            raise AllowListUnavailable(f"deleting {name} failed") from error
+        except BotoCoreError as error:
+            raise AllowListUnavailable(f"deleting {name} failed") from error
+        return True
+
+    def remove(self, chat_id: int) -> bool:
+        """Delete the chat's entry."""
+        return self._delete(self._name("chats", chat_id))
+
+    def seen(self) -> dict[int, allowlist.SeenChat]:
+        """The ignored groups noted so far."""
+        return {
+            chat_id: allowlist.SeenChat.from_json(chat_id, value)
+            for chat_id, value in self._read_folder("seen").items()
+        }
+
+    def note_seen(self, chat: allowlist.SeenChat) -> None:
+        """Remember an ignored group."""
+        self._put(self._name("seen", chat.chat_id), chat.to_json(), overwrite=True)
+
+    def forget_seen(self, chat_id: int) -> None:
+        """Drop the note of a chat."""
+        self._delete(self._name("seen", chat_id))

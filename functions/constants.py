@@ -13,6 +13,13 @@ ENV_WEBHOOK_SECRET: Final = "WEBHOOK_SECRET"
 ENV_WEBHOOK_SECRET_ARN: Final = "WEBHOOK_SECRET_ARN"
 ENV_DELIVERY_BUDGET_SECONDS: Final = "DELIVERY_BUDGET_SECONDS"
 ENV_SECRET_MAX_AGE_SECONDS: Final = "SECRET_MAX_AGE_SECONDS"
+#: SSM path of the chat allow-list store (`<path>chats/<id>`, `<path>seen/<id>`);
+#: unset: migrations are followed in memory only (docs/migrations.md).
+ENV_ALLOW_LIST_PATH: Final = "ALLOW_LIST_PATH"
+ENV_ALLOW_LIST_MAX_AGE_SECONDS: Final = "ALLOW_LIST_MAX_AGE_SECONDS"
+DEFAULT_ALLOW_LIST_MAX_AGE_SECONDS: Final = 60
+#: The allow-list store's path for a stack: /tgpipe/<stack name>/.
+ALLOW_LIST_PATH_FORMAT: Final = "/tgpipe/{stack}/"
 
 # Environment variables: archiver.
 ENV_RAW_BUCKET: Final = "RAW_BUCKET"
@@ -62,6 +69,8 @@ METRIC_REJECTED_SECRET: Final = "RequestsRejectedSecret"
 METRIC_BAD_REQUEST: Final = "RequestsBad"
 METRIC_REJECTED_SOURCE: Final = "RequestsRejectedSource"
 METRIC_DELIVERY_FAILED: Final = "DeliveryFailed"
+METRIC_CHAT_MIGRATED: Final = "ChatMigrated"
+METRIC_ALLOW_LIST_FAILED: Final = "AllowListFailed"
 METRIC_ROWS_OK: Final = "RowsShaped"
 METRIC_RECORDS_DROPPED: Final = "RecordsDropped"
 METRIC_RECORDS_FAILED: Final = "RecordsProcessingFailed"

@@ -15,3 +15,7 @@ class DeliveryUnavailable(RuntimeError):
 
 class ArchiveUnavailable(RuntimeError):
     """The raw archive could not be written; the batch must be retried."""
+
+
+class AllowListUnavailable(RuntimeError):
+    """The chat allow-list store could not be read or written."""

@@ -78,6 +78,8 @@ class WebhookSettings:
     delivery_budget_seconds: float = c.DEFAULT_DELIVERY_BUDGET_SECONDS
     secret_max_age_seconds: int = c.DEFAULT_SECRET_MAX_AGE_SECONDS
     restrict_source_ips: bool = False
+    allow_list_path: str | None = None
+    allow_list_max_age_seconds: float = c.DEFAULT_ALLOW_LIST_MAX_AGE_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebhookSettings:
@@ -109,7 +111,15 @@ class WebhookSettings:
             env, c.ENV_SECRET_MAX_AGE_SECONDS, c.DEFAULT_SECRET_MAX_AGE_SECONDS
         )
         restrict = _flag(env, c.ENV_RESTRICT_SOURCE_IPS)
-        return cls(chat_ids, stream, secret, secret_arn, budget, int(max_age), restrict)
+        path = env.get(c.ENV_ALLOW_LIST_PATH, "").strip() or None
+        if path is not None and not (path.startswith("/") and path.endswith("/")):
+            raise SettingsError(c.ENV_ALLOW_LIST_PATH, "must be an SSM path such as /tgpipe/stack/")
+        list_age = _positive_float(
+            env, c.ENV_ALLOW_LIST_MAX_AGE_SECONDS, c.DEFAULT_ALLOW_LIST_MAX_AGE_SECONDS
+        )
+        return cls(
+            chat_ids, stream, secret, secret_arn, budget, int(max_age), restrict, path, list_age
+        )
 
 
 @dataclass(frozen=True)

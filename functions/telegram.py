@@ -74,3 +74,45 @@ def chat_id(update: dict[str, Any]) -> int | None:
         message = as_object(callback.get("message"))
         return as_int64(as_object(message.get("chat")).get("id"))
     return None
+
+
+def _nonzero_int64(value: Any) -> int | None:
+    number = as_int64(value)
+    return number if number else None
+
+
+def migration_link(update: dict[str, Any]) -> tuple[int, int] | None:
+    """(old group id, new supergroup id) when the update announces a migration, else None.
+
+    The group's last message carries `migrate_to_chat_id`; the supergroup's first
+    carries `migrate_from_chat_id`. Either one alone names both chats.
+    """
+    for kind in MESSAGE_KINDS:
+        message = update.get(kind)
+        if not isinstance(message, dict):
+            continue
+        this_chat = as_int64(as_object(message.get("chat")).get("id"))
+        if this_chat is None:
+            return None
+        to_chat = _nonzero_int64(message.get("migrate_to_chat_id"))
+        if to_chat is not None:
+            return this_chat, to_chat
+        from_chat = _nonzero_int64(message.get("migrate_from_chat_id"))
+        if from_chat is not None:
+            return from_chat, this_chat
+        return None
+    return None
+
+
+def chat_type_and_title(update: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The type and title of the chat an update is about (for naming ignored groups)."""
+    for kind in CHAT_KINDS:
+        payload = update.get(kind)
+        if isinstance(payload, dict):
+            chat = as_object(payload.get("chat"))
+            kind_of_chat, title = chat.get("type"), chat.get("title")
+            return (
+                kind_of_chat if isinstance(kind_of_chat, str) else None,
+                title if isinstance(title, str) else None,
+            )
+    return None, None

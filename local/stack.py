@@ -15,7 +15,10 @@ from typing import Any
 
 from functions import adapters
 from functions import constants as c
+from functions.allowlist import AllowList
+from functions.settings import WebhookSettings
 from functions.webhook import handler as webhook
+from local.allowlist_store import DirectoryStore
 from local.delivery_stream import DEFAULT_STREAM_NAME, DeliveryStats, LocalDeliveryStream
 from local.faults import FaultConfig, inject
 from local.http_api import LocalHttpApi, build_event
@@ -24,6 +27,8 @@ from local.lambda_runtime import LambdaContext, LocalMetrics
 #: Local defaults: small buffers so a demo shows files within seconds.
 DEFAULT_BUFFER_MB = 1.0
 DEFAULT_BUFFER_SECONDS = 5.0
+#: Other processes on the lake (`tgpipe chats`, another serve) are seen within this.
+LOCAL_ALLOW_LIST_MAX_AGE_SECONDS = 1.0
 SECRET_ENV = "TGPIPE_WEBHOOK_SECRET"  # noqa: S105 - a variable name
 
 
@@ -57,6 +62,13 @@ class LocalStack:
         self.config = config
         config.lake.mkdir(parents=True, exist_ok=True)
         self._configure_webhook()
+        #: Configured ids plus what the lake's store says (migrations, `tgpipe chats`).
+        self.allow_list = AllowList(
+            config.chat_ids,
+            DirectoryStore(config.lake),
+            max_age_seconds=LOCAL_ALLOW_LIST_MAX_AGE_SECONDS,
+            on_store_error=webhook._store_error,
+        )
         self.stream = LocalDeliveryStream(
             config.lake,
             name=config.stream_name,
@@ -68,6 +80,16 @@ class LocalStack:
         )
         firehose, self.faults = inject(self.stream, config.faults)
         adapters.install_client("firehose", firehose)
+        self._settings = WebhookSettings(
+            allowed_chat_ids=config.chat_ids,
+            delivery_stream_name=config.stream_name,
+            secret=config.secret,
+            secret_arn=None,
+        )
+        self._dependencies = webhook.Dependencies(
+            self._settings, config.secret, self.allow_list, firehose
+        )
+        self.handler = webhook.make_handler(lambda: self._dependencies)
         self._context = LambdaContext(function_name="webhook")
         self.metrics = LocalMetrics()
         self.metrics.attach(webhook.metrics)
@@ -77,17 +99,13 @@ class LocalStack:
         self.http: LocalHttpApi | None = None
 
     def _configure_webhook(self) -> None:
-        """The webhook reads its environment once; set it and clear its caches."""
-        env = {
-            c.ENV_ALLOWED_CHAT_IDS: ",".join(str(i) for i in sorted(self.config.chat_ids)),
-            c.ENV_DELIVERY_STREAM_NAME: self.config.stream_name,
-            c.ENV_WEBHOOK_SECRET: self.config.secret,
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": self.config.log_level,
-        }
-        os.environ.update(env)
-        os.environ.pop(c.ENV_WEBHOOK_SECRET_ARN, None)
-        webhook.settings.cache_clear()
+        """Powertools reads these once; the webhook's own settings are passed, not set here."""
+        os.environ.update(
+            {
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": self.config.log_level,
+            }
+        )
         webhook.logger.setLevel(self.config.log_level)
 
     def start(self) -> LocalStack:
@@ -97,7 +115,7 @@ class LocalStack:
 
     def serve_http(self, port: int = 0) -> LocalHttpApi:
         """Expose the webhook over real HTTP on 127.0.0.1."""
-        self.http = LocalHttpApi(webhook.lambda_handler, port=port).start()
+        self.http = LocalHttpApi(self.handler, port=port).start()
         return self.http
 
     def handle(self, body: bytes, content_type: str = "application/json") -> int:
@@ -107,7 +125,7 @@ class LocalStack:
             (c.SECRET_HEADER, self.config.secret),
         ]
         event = build_event("POST", c.WEBHOOK_PATH, headers, body, "127.0.0.1")
-        response: dict[str, Any] = webhook.lambda_handler(event, self._context)
+        response: dict[str, Any] = self.handler(event, self._context)
         return int(response["statusCode"])
 
     def handle_many(self, bodies: Iterable[bytes]) -> list[int]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -10,12 +12,24 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from functions import adapters
 from functions import constants as c
-from functions.errors import DeliveryUnavailable
+from functions.allowlist import AllowList, MemoryStore
+from functions.errors import AllowListUnavailable, DeliveryUnavailable
 from functions.settings import WebhookSettings
 from functions.webhook.logic import Decision, Outcome, WebhookRequest, decide, response
 
 logger = Logger(service=c.WEBHOOK_SERVICE)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.WEBHOOK_SERVICE)
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What one invocation needs; the Lambda builds it at cold start, the local stack its own."""
+
+    settings: WebhookSettings
+    secret: str
+    allow_list: AllowList
+    firehose: Any
 
 
 @functools.cache
@@ -34,13 +48,70 @@ def webhook_secret(config: WebhookSettings) -> str:
     return str(parameters.get_secret(config.secret_arn, max_age=config.secret_max_age_seconds))
 
 
-def deliver(decision: Decision, config: WebhookSettings, firehose: Any) -> Outcome:
+def _store_error(what: str, error: Exception) -> None:
+    logger.warning("allow-list store unavailable", extra={"during": what, "error": str(error)})
+
+
+_allow_lists: dict[int, tuple[WebhookSettings, AllowList]] = {}
+
+
+def allow_list(config: WebhookSettings) -> AllowList:
+    """The container's allow-list for these settings (SSM store when ALLOW_LIST_PATH is set)."""
+    cached = _allow_lists.get(id(config))
+    if cached is not None and cached[0] is config:
+        return cached[1]
+    store = (
+        adapters.SsmAllowListStore(config.allow_list_path, adapters.ssm_client())
+        if config.allow_list_path is not None
+        else MemoryStore()
+    )
+    built = AllowList(
+        config.allowed_chat_ids,
+        store,
+        max_age_seconds=config.allow_list_max_age_seconds,
+        on_store_error=_store_error,
+    )
+    _allow_lists.clear()  # settings are read again only in tests: keep one
+    _allow_lists[id(config)] = (config, built)
+    return built
+
+
+def cold_start() -> Dependencies:
+    """The Lambda's dependencies: settings, secret, allow-list and Firehose client (cached)."""
+    config = settings()
+    return Dependencies(
+        config, webhook_secret(config), allow_list(config), adapters.firehose_client()
+    )
+
+
+def follow(decision: Decision, allowed: AllowList) -> Outcome | None:
+    """Record a migration the update announces; ALLOW_LIST_FAILED if the store won't take it."""
+    if decision.follow is None:
+        return None
+    old, new = decision.follow
+    try:
+        added = allowed.follow_migration(new, old)
+    except AllowListUnavailable as error:
+        logger.error("migration not recorded", extra={"from_chat_id": old, "error": str(error)})
+        return Outcome.ALLOW_LIST_FAILED
+    if added:
+        metrics.add_metric(name=c.METRIC_CHAT_MIGRATED, unit=MetricUnit.Count, value=1)
+        # WARNING: the allow-list changed without an operator; ids only.
+        logger.warning("chat migration followed", extra={"from_chat_id": old, "to_chat_id": new})
+    return None
+
+
+def deliver(decision: Decision, deps: Dependencies) -> Outcome:
     """Put an accepted update into the delivery stream; DELIVERY_FAILED if it won't take it."""
     if decision.record is None:
         return decision.outcome
+    config = deps.settings
     try:
         adapters.put_record(
-            firehose, config.delivery_stream_name, decision.record, config.delivery_budget_seconds
+            deps.firehose,
+            config.delivery_stream_name,
+            decision.record,
+            config.delivery_budget_seconds,
         )
     except DeliveryUnavailable as error:
         logger.error(
@@ -50,18 +121,19 @@ def deliver(decision: Decision, config: WebhookSettings, firehose: Any) -> Outco
     return decision.outcome
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle(event: dict[str, Any], deps: Dependencies) -> dict[str, Any]:
     """API Gateway HTTP API (payload 2.0) → 200/400/401/403/405/413/503, empty body."""
-    config = settings()
     decision = decide(
         WebhookRequest.from_event(event),
-        config.allowed_chat_ids,
-        webhook_secret(config),
-        restrict_source_ips=config.restrict_source_ips,
+        deps.allow_list,
+        deps.secret,
+        restrict_source_ips=deps.settings.restrict_source_ips,
     )
-    outcome = deliver(decision, config, adapters.firehose_client())
+    if decision.outcome is Outcome.IGNORED and decision.chat_id is not None:
+        deps.allow_list.note_ignored(decision.chat_id, decision.chat_type, decision.chat_title)
+    # The migration is recorded before the update is delivered: if the store fails,
+    # Telegram redelivers the update and the migration is tried again.
+    outcome = follow(decision, deps.allow_list) or deliver(decision, deps)
     metrics.add_metric(name=outcome.metric, unit=MetricUnit.Count, value=1)
     # The metric counts every outcome; a line per routine update (accepted, ignored)
     # is DEBUG, refused requests are INFO: cheaper to store, and the unusual stands out.
@@ -75,3 +147,17 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         },
     )
     return response(outcome)
+
+
+def make_handler(dependencies: Callable[[], Dependencies]) -> Handler:
+    """A Lambda handler (logger context, metrics flush) over `handle` with these dependencies."""
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return handle(event, dependencies())
+
+    return lambda_handler
+
+
+lambda_handler = make_handler(cold_start)

@@ -6,14 +6,14 @@ import base64
 import binascii
 import hmac
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from functions import constants as c
 from functions import jsoncodec
-from functions.telegram import chat_id, update_id
+from functions.telegram import chat_id, chat_type_and_title, migration_link, update_id
 
 _SECRET_HEADER = c.SECRET_HEADER.lower()
 #: A base64 text longer than this cannot decode to MAX_BODY_BYTES or less.
@@ -32,6 +32,8 @@ class Outcome(Enum):
     TOO_LARGE = (413, c.METRIC_BAD_REQUEST)
     BAD_REQUEST = (400, c.METRIC_BAD_REQUEST)
     DELIVERY_FAILED = (503, c.METRIC_DELIVERY_FAILED)
+    #: A migration could not be written to the allow-list: Telegram redelivers it.
+    ALLOW_LIST_FAILED = (503, c.METRIC_ALLOW_LIST_FAILED)
 
     @property
     def status(self) -> int:
@@ -80,12 +82,19 @@ class WebhookRequest:
 
 @dataclass(frozen=True)
 class Decision:
-    """The outcome, and for accepted updates the exact bytes to deliver."""
+    """The outcome, and for accepted updates the exact bytes to deliver.
+
+    `follow` is (old group, new supergroup) when an accepted update announces that a
+    kept group migrated; `chat_type` / `chat_title` name an ignored chat.
+    """
 
     outcome: Outcome
     record: bytes | None = None
     update_id: int | None = None
     chat_id: int | None = None
+    follow: tuple[int, int] | None = None
+    chat_type: str | None = None
+    chat_title: str | None = None
 
 
 def secret_matches(given: str | None, expected: str) -> bool:
@@ -133,12 +142,16 @@ def request_bytes(request: WebhookRequest) -> bytes | Outcome:
 
 def decide(
     request: WebhookRequest,
-    allowed_chat_ids: frozenset[int],
+    allowed_chat_ids: Container[int],
     secret: str,
     *,
     restrict_source_ips: bool = False,
 ) -> Decision:
-    """Classify one request; only ACCEPTED carries a record to deliver."""
+    """Classify one request; only ACCEPTED carries a record to deliver.
+
+    An update announcing that an allowed group became a supergroup (in either chat)
+    is accepted and names the supergroup to follow.
+    """
     if restrict_source_ips and not from_telegram_network(request.source_ip):
         return Decision(Outcome.REJECTED_SOURCE)
     if not secret_matches(request.secret_token, secret):
@@ -158,8 +171,18 @@ def decide(
     if the_update_id is None:
         return Decision(Outcome.BAD_REQUEST)
     the_chat_id = chat_id(update)
-    if the_chat_id is None or the_chat_id not in allowed_chat_ids:
-        return Decision(Outcome.IGNORED, update_id=the_update_id, chat_id=the_chat_id)
+    if the_chat_id is None:
+        return Decision(Outcome.IGNORED, update_id=the_update_id)
+    follow = _followed_migration(update, allowed_chat_ids)
+    if the_chat_id not in allowed_chat_ids and (follow is None or follow[1] != the_chat_id):
+        chat_type, chat_title = chat_type_and_title(update)
+        return Decision(
+            Outcome.IGNORED,
+            update_id=the_update_id,
+            chat_id=the_chat_id,
+            chat_type=chat_type,
+            chat_title=chat_title,
+        )
     # An archived update must be one NDJSON line. Raw line breaks can only stand in
     # JSON's insignificant whitespace (inside strings they must be escaped), so turning
     # them into spaces keeps the update identical as JSON; Telegram's compact bodies
@@ -168,7 +191,17 @@ def decide(
     if b"\n" in body or b"\r" in body:
         body = body.replace(b"\r", b" ").replace(b"\n", b" ")
     record = body + b"\n"
-    return Decision(Outcome.ACCEPTED, record, the_update_id, the_chat_id)
+    return Decision(Outcome.ACCEPTED, record, the_update_id, the_chat_id, follow)
+
+
+def _followed_migration(
+    update: dict[str, Any], allowed_chat_ids: Container[int]
+) -> tuple[int, int] | None:
+    """(old, new) when the update announces a migration of an allowed group to a new chat."""
+    link = migration_link(update)
+    if link is None or link[0] not in allowed_chat_ids or link[1] in allowed_chat_ids:
+        return None
+    return link
 
 
 def response(outcome: Outcome) -> dict[str, Any]:
