@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scripts.query_cmd",
     "scripts.dashboard",
     "scripts.replay",
+    "scripts.chats",
     "scripts.template_cmd",
     "scripts.deploy",
     "scripts.set_webhook",

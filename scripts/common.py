@@ -41,17 +41,35 @@ def add_chat_ids_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def chat_ids(args: argparse.Namespace) -> frozenset[int]:
-    """The chat allow-list from --chat-ids or the environment, or a clear error."""
+    """The chat allow-list from --chat-ids or the environment, or a clear error.
+
+    Empty when neither is given but the lake already keeps chats (`tgpipe chats
+    allow`, followed migrations): the lake's store is the allow-list then.
+    """
     raw = args.chat_ids or os.environ.get(CHAT_IDS_ENV, "")
     if not raw.strip():
+        lake = getattr(args, "lake", None)
+        if lake is not None and _lake_keeps_chats(lake):
+            return frozenset()
         raise CliError(
-            f"which chats? pass --chat-ids -1001234567890[,...] or set {CHAT_IDS_ENV} "
+            f"which chats? pass --chat-ids -1001234567890[,...], set {CHAT_IDS_ENV}, or "
+            "keep one with `tgpipe chats allow ID --lake DIR` "
             "(group ids are negative; supergroups start with -100)"
         )
     try:
         return parse_chat_ids(raw, variable="--chat-ids")
     except SettingsError as error:
         raise CliError(str(error)) from None
+
+
+def _lake_keeps_chats(lake: Path) -> bool:
+    from functions.errors import AllowListUnavailable
+    from local.allowlist_store import DirectoryStore
+
+    try:
+        return any(entry.allowed for entry in DirectoryStore(lake).entries().values())
+    except AllowListUnavailable:
+        return False
 
 
 def positive_float(text: str) -> float:

@@ -29,6 +29,8 @@ from scripts.common import (
 #: (measured on 2 cores: 8 threads 4.7k updates/s, 32 threads 5.7k, 64 no better).
 WORKERS = 32
 CHUNK = 2048
+#: Bytes every migration message holds (migrate_to_chat_id / migrate_from_chat_id).
+_MIGRATION_KEY = b'"migrate_'
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,16 @@ def _handle_chunk(
     to share one fsync among several updates.
     """
     statuses = [0] * len(chunk)
+    # A migration extends the allow-list: handle it before the chunk's other updates,
+    # or the new supergroup's messages racing it in other threads would be ignored.
+    migrations = {i for i, update in enumerate(chunk) if _MIGRATION_KEY in update.body}
+    for index in sorted(migrations):
+        statuses[index] = stack.handle(chunk[index].body)
 
     def run_slice(start: int) -> None:
         for index in range(start, len(chunk), WORKERS):
-            statuses[index] = stack.handle(chunk[index].body)
+            if index not in migrations:
+                statuses[index] = stack.handle(chunk[index].body)
 
     for task in [pool.submit(run_slice, start) for start in range(min(WORKERS, len(chunk)))]:
         task.result()

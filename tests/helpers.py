@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 EVENTS_DIR = Path(__file__).parent / "events"
+#: Updates captured from Telegram by public Bot API libraries (sources: real/INDEX.md).
+REAL_EVENTS_DIR = EVENTS_DIR / "real"
 
 #: The chats the fixtures use (see tests/events/INDEX.md).
 GROUP_ID = -1001234567890
@@ -35,3 +37,14 @@ def event(name: str) -> dict[str, Any]:
 def compact_bytes(name: str) -> bytes:
     """The payload as Telegram sends it: compact JSON, UTF-8."""
     return json.dumps(event(name), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def real_event_names() -> list[str]:
+    """Names (without .json) of the captured payloads under events/real/."""
+    return sorted(path.stem for path in REAL_EVENTS_DIR.glob("*.json"))
+
+
+def real_event(name: str) -> dict[str, Any]:
+    """A captured payload decoded."""
+    decoded: dict[str, Any] = json.loads((REAL_EVENTS_DIR / f"{name}.json").read_bytes())
+    return decoded

@@ -74,6 +74,21 @@ EXPECTED: dict[str, tuple[str, list[str], list[str], list[str]]] = {
     "message_private": ("text", [], [], []),
     "message_forward_hidden_user": ("text", [], [], []),
     "message_forward_chat": ("text", ["#aviso"], [], []),
+    "message_on_behalf_of_channel": ("text", [], [], []),
+    "message_automatic_forward": ("text", [], [], []),
+    "message_text_link_and_text_mention": (
+        "text",
+        [],
+        [],
+        ["https://loja.example.com.br/catalogo"],
+    ),
+    "message_via_bot": ("animation", [], [], []),
+    "channel_post_author_signature": ("text", ["#oferta"], [], []),
+    "message_forward_legacy_channel": ("text", [], [], []),
+    "message_forward_legacy_hidden_user": ("text", [], [], []),
+    "message_new_chat_participant_legacy": ("new_chat_members", [], [], []),
+    "message_reserialised_empty_fields": ("text", [], [], []),
+    "message_new_chat_title": ("new_chat_title", [], [], []),
 }
 NOT_SHAPED = [
     "business_message",
