@@ -44,6 +44,7 @@ PRICES: Final[dict[str, tuple[float, str, str]]] = {
     "s3_put": (0.005 / 1000, "per PUT/LIST request, S3 Standard", "https://aws.amazon.com/s3/pricing/"),
     "s3_get": (0.0004 / 1000, "per GET request, S3 Standard", "https://aws.amazon.com/s3/pricing/"),
     "secrets_api_call": (0.05 / 10_000, "per API call", "https://aws.amazon.com/secrets-manager/pricing/"),
+    "ssm_standard_api_call": (0.0, "per API call, standard parameters at standard throughput", "https://aws.amazon.com/systems-manager/pricing/"),
     "logs_ingest_gb": (0.50, "per GB ingested, Standard class (26 bytes added per event)", "https://aws.amazon.com/cloudwatch/pricing/"),
 }  # fmt: skip
 
@@ -191,6 +192,10 @@ def our_bill(template: Template, webhook: dict[str, float]) -> tuple[list[Line],
     parquet_objects = math.ceil(raw_mib / buffer_mb)
     archiver_gb_s = batches * ARCHIVER_MS_PER_MIB * processor_mb / 1000 * archiver_gb
     secret_calls = SECONDS_PER_MONTH / secret_age  # one warm container at a steady 0.39/s
+    list_age = float(template.value(env.get("ALLOW_LIST_MAX_AGE_SECONDS", 60)))
+    # The allow-list: one GetParametersByPath per folder page (10 chats a page) per
+    # refresh, one warm container; lookups of unknown groups and notes come on top.
+    allow_list_calls = SECONDS_PER_MONTH / list_age
     info, platform = _logs_at_info(template, hook)
     per_message_log = (
         (webhook["log_bytes"] + LOG_EVENT_OVERHEAD_BYTES if info else 0.0)
@@ -243,6 +248,12 @@ def our_bill(template: Template, webhook: dict[str, float]) -> tuple[list[Line],
             secret_calls * price("secrets_api_call"),
         ),
         Line(
+            "SSM Parameter Store (allow-list)",
+            f"{allow_list_calls:,.0f} GetParametersByPath (cache {list_age:g} s, one container, "
+            "a month; standard parameters and throughput are free)",
+            allow_list_calls * price("ssm_standard_api_call"),
+        ),
+        Line(
             "CloudWatch Logs",
             f"{per_message_log:,.0f} B/message (INFO line {'on' if info else 'off'}, EMF, "
             f"platform lines {'on' if platform else 'off'}, access log) = {log_gb:.2f} GB",
@@ -260,6 +271,7 @@ def our_bill(template: Template, webhook: dict[str, float]) -> tuple[list[Line],
         "processor_buffer_mb": processor_mb,
         "processor_interval_s": interval,
         "secret_max_age_s": secret_age,
+        "allow_list_max_age_s": list_age,
         "log_bytes_per_message": rounded(per_message_log),
         "at_1m_per_month_interval_bound_extra_usd": rounded(max(0.0, interval_extra), 3),
     }

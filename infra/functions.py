@@ -58,6 +58,19 @@ def powertools_layer() -> Sub:
     )
 
 
+ALLOW_LIST_PATH = c.ALLOW_LIST_PATH_FORMAT.format(stack="${AWS::StackName}")
+
+
+def allow_list_parameter_arns() -> list[Sub]:
+    """The allow-list's two folders (chats/, seen/) and the parameters in them."""
+    base = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+    return [
+        Sub(f"{base}{ALLOW_LIST_PATH}{folder}{suffix}")
+        for folder in ("chats", "seen")
+        for suffix in ("", "/*")
+    ]
+
+
 def webhook_environment() -> dict[str, Any]:
     """The webhook's environment, by the names functions.settings reads."""
     return {
@@ -67,6 +80,7 @@ def webhook_environment() -> dict[str, Any]:
         c.ENV_DELIVERY_BUDGET_SECONDS: f"{c.DEFAULT_DELIVERY_BUDGET_SECONDS:g}",
         c.ENV_SECRET_MAX_AGE_SECONDS: str(c.DEFAULT_SECRET_MAX_AGE_SECONDS),
         c.ENV_RESTRICT_SOURCE_IPS: Ref(n.P_RESTRICT_SOURCE_IPS),
+        c.ENV_ALLOW_LIST_PATH: Sub(ALLOW_LIST_PATH),
         c.ENV_POWERTOOLS_SERVICE_NAME: c.WEBHOOK_SERVICE,
         c.ENV_POWERTOOLS_METRICS_NAMESPACE: c.METRICS_NAMESPACE,
     }
@@ -194,6 +208,11 @@ def webhook() -> list[Any]:
         [
             allow(["firehose:PutRecord"], [GetAtt(n.R_DELIVERY_STREAM, "Arn")]),
             allow(["secretsmanager:GetSecretValue"], [Ref(n.R_WEBHOOK_SECRET)]),
+            # Its own allow-list only: one parameter per chat under /tgpipe/<stack>/.
+            allow(
+                ["ssm:GetParameter", "ssm:GetParametersByPath", "ssm:PutParameter"],
+                allow_list_parameter_arns(),
+            ),
             log_group_write(n.R_WEBHOOK_LOG_GROUP),
         ],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -41,6 +42,12 @@ def policy_documents(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]
     return documents
 
 
+_STACK_SCOPED_SSM = re.compile(
+    r"arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}"
+    r":parameter/tgpipe/\$\{AWS::StackName\}/[a-z]+(/\*)?"
+)
+
+
 def _resource_problem(holder: str, action: str, resource: Any) -> str | None:
     if resource == "*":
         if (holder, action) in RESOURCE_STAR_ALLOWED:
@@ -52,6 +59,9 @@ def _resource_problem(holder: str, action: str, resource: Any) -> str | None:
         return f"{holder}: {action} on {resource!r} (not Ref/GetAtt/Sub)"
     sub = resource.get("Fn::Sub")
     if isinstance(sub, str) and sub in ACCOUNT_LEVEL_ARNS:
+        return None
+    if isinstance(sub, str) and _STACK_SCOPED_SSM.fullmatch(sub):
+        # Parameters the functions create at run time, under the stack's own path.
         return None
     if isinstance(sub, str) and "${" not in sub.replace("${AWS::", ""):
         return f"{holder}: {action} on {sub!r} names no resource of the stack"
@@ -150,9 +160,28 @@ def test_webhook_may_put_to_its_stream_and_read_its_secret_only(template: dict[s
     assert granted == {
         "firehose:PutRecord",
         "secretsmanager:GetSecretValue",
+        "ssm:GetParameter",
+        "ssm:GetParametersByPath",
+        "ssm:PutParameter",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     }
+
+
+def test_webhook_may_read_and_extend_only_its_own_allow_list(template: dict[str, Any]) -> None:
+    statements = template["Resources"][n.R_WEBHOOK_ROLE]["Properties"]["Policies"][0][
+        "PolicyDocument"
+    ]["Statement"]
+    (ssm,) = [s for s in statements if any(a.startswith("ssm:") for a in s["Action"])]
+    base = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/tgpipe/${AWS::StackName}"
+    assert [r["Fn::Sub"] for r in ssm["Resource"]] == [
+        f"{base}/chats",
+        f"{base}/chats/*",
+        f"{base}/seen",
+        f"{base}/seen/*",
+    ]
+    # Deleting entries is the operator's (`tgpipe chats`), never the webhook's.
+    assert "ssm:DeleteParameter" not in ssm["Action"]
 
 
 def test_archiver_may_only_write_under_the_raw_updates_prefix(template: dict[str, Any]) -> None:
