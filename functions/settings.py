@@ -67,6 +67,12 @@ def _positive_float(env: Mapping[str, str], variable: str, default: float) -> fl
     return value
 
 
+def delivery_budget_from_env(env: Mapping[str, str] | None = None) -> float:
+    """DELIVERY_BUDGET_SECONDS, or the default (the local stack honours it as the Lambda does)."""
+    env = os.environ if env is None else env
+    return _positive_float(env, c.ENV_DELIVERY_BUDGET_SECONDS, c.DEFAULT_DELIVERY_BUDGET_SECONDS)
+
+
 @dataclass(frozen=True)
 class WebhookSettings:
     """What the webhook needs: who is allowed, where to deliver, how to check the secret."""

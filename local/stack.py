@@ -16,7 +16,7 @@ from typing import Any
 from functions import adapters
 from functions import constants as c
 from functions.allowlist import AllowList
-from functions.settings import WebhookSettings
+from functions.settings import WebhookSettings, delivery_budget_from_env
 from functions.webhook import handler as webhook
 from local.allowlist_store import DirectoryStore
 from local.delivery_stream import DEFAULT_STREAM_NAME, DeliveryStats, LocalDeliveryStream
@@ -43,7 +43,7 @@ class StackConfig:
 
     lake: Path
     chat_ids: frozenset[int]
-    secret: str = field(default_factory=new_secret)
+    secret: str = field(default_factory=lambda: new_secret())
     stream_name: str = DEFAULT_STREAM_NAME
     buffer_mb: float = DEFAULT_BUFFER_MB
     buffer_seconds: float = DEFAULT_BUFFER_SECONDS
@@ -85,6 +85,7 @@ class LocalStack:
             delivery_stream_name=config.stream_name,
             secret=config.secret,
             secret_arn=None,
+            delivery_budget_seconds=delivery_budget_from_env(),
         )
         self._dependencies = webhook.Dependencies(
             self._settings, config.secret, self.allow_list, firehose

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -310,7 +309,11 @@ def test_local_stack_logs_nothing_sensitive(capture: Capture, tmp_path: Path) ->
     capture.assert_clean()
 
 
-def test_cli_ingest_prints_counts_and_lines_not_content(capture: Capture, tmp_path: Path) -> None:
+def test_cli_ingest_prints_counts_and_lines_not_content(
+    capture: Capture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generated_secret = "generated-by-the-stack_0123456789abcdef"
+    monkeypatch.setattr("local.stack.new_secret", lambda: generated_secret)
     source = tmp_path / "updates.ndjson"
     source.write_bytes(b"\n".join([update(), update(FOREIGN_ID, 900002), TEXT.encode()]) + b"\n")
     code = tgpipe(
@@ -320,6 +323,5 @@ def test_cli_ingest_prints_counts_and_lines_not_content(capture: Capture, tmp_pa
     text = capture.collect()
     assert "accepted" in text
     assert f"{source}:3" in text
-    generated_secret = os.environ[c.ENV_WEBHOOK_SECRET]  # the stack's own, set for the webhook
     assert generated_secret not in text
     capture.assert_clean()
