@@ -251,3 +251,37 @@ def test_a_migration_the_store_cannot_take_is_answered_503_so_telegram_redeliver
     response = handler.handle(api_event(body, secret=SECRET), deps)
     assert response["statusCode"] == 503
     assert landed_records(webhook_env["s3"], webhook_env["bucket"]) == []
+
+
+# -- captured payloads end to end: tgpipe ingest → Parquet → DuckDB ------------------------------
+
+
+def test_captured_updates_land_through_ingest_with_the_expected_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.unit.test_real_updates import EXPECTED
+
+    updates = {name: real_event(name) for name in sorted(EXPECTED)}
+    ids = [u["update_id"] for u in updates.values()]
+    assert len(set(ids)) == len(ids)
+    chats = sorted({shaped_chat(u) for u in updates.values()})
+    source = write_ndjson(tmp_path / "captured.ndjson", list(updates.values()))
+    lake = tmp_path / "lake"
+    chat_list = ",".join(str(chat) for chat in chats)
+    assert main(["ingest", str(source), "--lake", str(lake), "--chat-ids", chat_list]) == 0
+    columns = sorted({column for expected in EXPECTED.values() for column in expected})
+    with LocalQueryEngine(lake) as engine:
+        names, rows = engine.query(f"SELECT update_id, {', '.join(columns)} FROM messages")  # noqa: S608
+    landed = {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in rows}
+    assert len(landed) == len(updates)
+    for name, update in updates.items():
+        row = landed[update["update_id"]]
+        assert {column: row[column] for column in EXPECTED[name]} == EXPECTED[name], name
+
+
+def shaped_chat(update: dict[str, Any]) -> int:
+    from functions.telegram import chat_id
+
+    found = chat_id(update)
+    assert found is not None
+    return found
