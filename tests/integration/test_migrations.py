@@ -61,6 +61,20 @@ def write_ndjson(path: Path, updates: list[dict[str, Any]]) -> Path:
     return path
 
 
+def follow_at_once(instances: list[AllowList]) -> list[int]:
+    """Each instance follows a different migration, all in threads at the same moment."""
+    targets = [SUPERGROUP - i for i in range(len(instances))]
+    threads = [
+        threading.Thread(target=allow.follow_migration, args=(target, GROUP))
+        for allow, target in zip(instances, targets, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return targets
+
+
 # -- locally: tgpipe ingest, tgpipe chats ------------------------------------------------------
 
 
@@ -134,15 +148,7 @@ def test_concurrent_followers_on_one_lake_lose_no_entry(tmp_path: Path) -> None:
     from local.allowlist_store import DirectoryStore
 
     lakes = [AllowList(frozenset({GROUP}), DirectoryStore(tmp_path)) for _ in range(8)]
-    targets = [SUPERGROUP - i for i in range(8)]
-    threads = [
-        threading.Thread(target=allow.follow_migration, args=(target, GROUP))
-        for allow, target in zip(lakes, targets, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    targets = follow_at_once(lakes)
     assert sorted(DirectoryStore(tmp_path).entries()) == sorted(targets)
 
 
@@ -191,15 +197,7 @@ def test_concurrent_lambdas_following_migrations_lose_no_entry(ssm_webhook: dict
     instances = [
         AllowList(frozenset({GROUP}), adapters.SsmAllowListStore(PATH, ssm)) for _ in range(6)
     ]
-    targets = [SUPERGROUP - i for i in range(6)]
-    threads = [
-        threading.Thread(target=allow.follow_migration, args=(target, GROUP))
-        for allow, target in zip(instances, targets, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    targets = follow_at_once(instances)
     assert sorted(adapters.SsmAllowListStore(PATH, ssm).entries()) == sorted(targets)
 
 
