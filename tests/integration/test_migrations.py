@@ -283,3 +283,51 @@ def shaped_chat(update: dict[str, Any]) -> int:
     found = chat_id(update)
     assert found is not None
     return found
+
+
+NEW_COLUMNS = (
+    "is_topic_message",
+    "sender_chat_title",
+    "sender_chat_type",
+    "sender_kind",
+    "via_bot_id",
+    "author_signature",
+    "is_automatic_forward",
+    "is_service",
+    "migrate_to_chat_id",
+    "migrate_from_chat_id",
+    "mentioned_user_ids",
+)
+
+
+def test_replay_rebuilds_partitions_written_before_the_new_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow.parquet as pq
+
+    # GIVEN a lake whose Parquet was written by the shaper before these columns existed
+    lake = tmp_path / "lake"
+    captured = [
+        real_event("migrate_to_chat_id__teloxide"),
+        real_event("anonymous_admin_forward_legacy__teloxide"),
+    ]
+    source = write_ndjson(tmp_path / "old.ndjson", captured)
+    chats = ",".join(str(shaped_chat(u)) for u in captured)
+    assert main(["ingest", str(source), "--lake", str(lake), "--chat-ids", chats]) == 0
+    for path in (lake / "data" / "messages").rglob("*.parquet"):
+        table = pq.read_table(path)
+        pq.write_table(table.drop_columns(list(NEW_COLUMNS)), path)
+    with LocalQueryEngine(lake) as engine:
+        _, before = engine.query("SELECT count(*) FROM messages WHERE sender_kind IS NOT NULL")
+    assert before == [(0,)]
+    # WHEN the partitions are replayed from the raw archive
+    assert main(["replay", "--raw", str(lake / "raw"), "--lake", str(lake)]) == 0
+    # THEN the rows carry the new columns
+    with LocalQueryEngine(lake) as engine:
+        _, after = engine.query(
+            "SELECT message_type, is_service, sender_kind, user_id, migrate_to_chat_id "
+            "FROM messages ORDER BY update_id"
+        )
+    assert after[0][:3] == ("migrate_to_chat_id", True, "user")
+    assert after[0][4] == SUPERGROUP
+    assert after[1][:4] == ("text", False, "anonymous_admin", None)
