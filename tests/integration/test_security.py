@@ -89,11 +89,11 @@ def stack(tmp_path: Path) -> Iterator[LocalStack]:
 def test_forged_request_is_401_and_never_reaches_the_local_stream(
     stack: LocalStack, name: str, headers: list[tuple[str, str]], target: str
 ) -> None:
-    response = webhook_handler(forged_event(headers, target), WEBHOOK)
+    response = stack.handler(forged_event(headers, target), WEBHOOK)
     assert response["statusCode"] == 401, name
     assert stack.stats().records_put == 0
     assert stack.stream.buffered_records == 0
-    assert webhook_handler(genuine_event(), WEBHOOK)["statusCode"] == 200
+    assert stack.handler(genuine_event(), WEBHOOK)["statusCode"] == 200
     assert stack.stats().records_put == 1
 
 
