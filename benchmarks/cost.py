@@ -124,7 +124,11 @@ def _logs_at_info(template: Template, function: dict[str, Any]) -> tuple[bool, b
         return True, True  # Text format: the level settings do not apply
     app = str(template.value(config.get("ApplicationLogLevel", "INFO")))
     system = str(template.value(config.get("SystemLogLevel", "INFO")))
-    return app in ("TRACE", "DEBUG", "INFO"), system in ("DEBUG", "INFO")
+    # The application's own level (Powertools) quiets its lines below Lambda's filter.
+    env = (function.get("Environment") or {}).get("Variables", {})
+    own = str(template.value(env.get("POWERTOOLS_LOG_LEVEL", app)))
+    verbose = ("TRACE", "DEBUG", "INFO")
+    return app in verbose and own in verbose, system in ("DEBUG", "INFO")
 
 
 def _measured_webhook() -> dict[str, float]:

@@ -34,6 +34,9 @@ ENV_PSEUDONYM_KEY_ARN: Final = "PSEUDONYM_KEY_ARN"
 
 # Powertools (set by infra/ on both functions).
 ENV_POWERTOOLS_SERVICE_NAME: Final = "POWERTOOLS_SERVICE_NAME"
+#: The functions' own log level. Lambda's advanced logging controls would override it
+#: inside Powertools, so the handlers apply it themselves (functions.logs).
+ENV_POWERTOOLS_LOG_LEVEL: Final = "POWERTOOLS_LOG_LEVEL"
 ENV_POWERTOOLS_METRICS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
 METRICS_NAMESPACE: Final = "TelegramPipeline"
 WEBHOOK_SERVICE: Final = "webhook"

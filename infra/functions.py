@@ -81,6 +81,7 @@ def webhook_environment() -> dict[str, Any]:
         c.ENV_SECRET_MAX_AGE_SECONDS: str(c.DEFAULT_SECRET_MAX_AGE_SECONDS),
         c.ENV_RESTRICT_SOURCE_IPS: Ref(n.P_RESTRICT_SOURCE_IPS),
         c.ENV_ALLOW_LIST_PATH: Sub(ALLOW_LIST_PATH),
+        c.ENV_POWERTOOLS_LOG_LEVEL: Ref(n.P_FUNCTION_LOG_LEVEL),
         c.ENV_POWERTOOLS_SERVICE_NAME: c.WEBHOOK_SERVICE,
         c.ENV_POWERTOOLS_METRICS_NAMESPACE: c.METRICS_NAMESPACE,
     }
@@ -95,6 +96,7 @@ def archiver_environment() -> dict[str, Any]:
         c.ENV_PSEUDONYM_KEY_ARN: If(
             n.C_PSEUDONYMIZE_USERS, Ref(n.R_PSEUDONYM_KEY), Ref(AWS_NO_VALUE)
         ),
+        c.ENV_POWERTOOLS_LOG_LEVEL: Ref(n.P_FUNCTION_LOG_LEVEL),
         c.ENV_POWERTOOLS_SERVICE_NAME: c.ARCHIVER_SERVICE,
         c.ENV_POWERTOOLS_METRICS_NAMESPACE: c.METRICS_NAMESPACE,
     }
@@ -104,6 +106,10 @@ class _LoggingConfig(LoggingConfig):  # type: ignore[misc]  # troposphere is unt
     """LoggingConfig with LogFormat, which CloudFormation has and this troposphere lacks."""
 
     props = {**LoggingConfig.props, "LogFormat": (str, False)}  # noqa: RUF012 - troposphere's shape
+
+
+#: Lambda's own filter: INFO, the level it gives metric lines (see _function).
+LAMBDA_APPLICATION_LOG_LEVEL = "INFO"
 
 
 def _function(
@@ -131,12 +137,15 @@ def _function(
         MemorySize=memory,
         Layers=[powertools_layer()],
         Environment=Environment(Variables=environment),
-        # JSON + levels: Lambda drops application lines below the parameter's level and
-        # its own START/END/REPORT lines below WARN (errors and timeouts still show).
+        # JSON + levels. Lambda gives a JSON line without a `level` key the level INFO,
+        # and Powertools' metric (EMF) lines carry none: below INFO here, every metric
+        # would be dropped and no alarm could fire. So Lambda's filter stays at INFO and
+        # Powertools' own level (POWERTOOLS_LOG_LEVEL, the FunctionLogLevel parameter)
+        # quiets the application's lines. Lambda's START/END/REPORT lines: WARN.
         LoggingConfig=_LoggingConfig(
             LogGroup=Ref(log_group_id),
             LogFormat="JSON",
-            ApplicationLogLevel=Ref(n.P_FUNCTION_LOG_LEVEL),
+            ApplicationLogLevel=LAMBDA_APPLICATION_LOG_LEVEL,
             SystemLogLevel="WARN",
         ),
         Metadata=checkov_skips(*_FUNCTION_SKIPS, *skips),

@@ -43,10 +43,11 @@ def parameters() -> list[Parameter]:
             Type="String",
             Default="WARN",
             AllowedValues=["DEBUG", "INFO", "WARN", "ERROR"],
-            Description="Application log level of both functions (Lambda advanced logging "
-            "controls; Powertools follows it). WARN keeps CloudWatch Logs, the largest "
-            "per-message cost after the API, to errors; metrics still count every update. "
-            "INFO adds one line per update (ids and outcome, never text).",
+            Description="Log level of both functions' own lines (POWERTOOLS_LOG_LEVEL; "
+            "Lambda's filter stays at INFO so metric lines always pass). WARN keeps "
+            "CloudWatch Logs, the largest per-message cost after the API, to errors; "
+            "metrics still reach CloudWatch. INFO adds one line per update (ids and "
+            "outcome, never text).",
         ),
         Parameter(
             n.P_WEBHOOK_CONCURRENCY,

@@ -16,10 +16,12 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_firehose_event import 
 
 from functions import adapters
 from functions import constants as c
+from functions.logs import apply_log_level
 from functions.archiver.logic import archive_body, archive_key, read_records, transform
 from functions.settings import ArchiverSettings
 
 logger = Logger(service=c.ARCHIVER_SERVICE)
+apply_log_level(logger)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.ARCHIVER_SERVICE)
 #: Powertools caches a secret for max_age; the key is cached for the container anyway.
 PSEUDONYM_KEY_MAX_AGE_SECONDS = 24 * 3600

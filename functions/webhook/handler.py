@@ -12,12 +12,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from functions import adapters
 from functions import constants as c
+from functions.logs import apply_log_level
 from functions.allowlist import AllowList, MemoryStore
 from functions.errors import AllowListUnavailable, DeliveryUnavailable
 from functions.settings import WebhookSettings
 from functions.webhook.logic import Decision, Outcome, WebhookRequest, decide, response
 
 logger = Logger(service=c.WEBHOOK_SERVICE)
+apply_log_level(logger)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.WEBHOOK_SERVICE)
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
