@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_firehose_event import 
 
 from functions import adapters
 from functions import constants as c
-from functions.logs import apply_log_level
 from functions.archiver.logic import archive_body, archive_key, read_records, transform
+from functions.logs import apply_log_level
 from functions.settings import ArchiverSettings
 
 logger = Logger(service=c.ARCHIVER_SERVICE)

@@ -12,9 +12,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from functions import adapters
 from functions import constants as c
-from functions.logs import apply_log_level
 from functions.allowlist import AllowList, MemoryStore
 from functions.errors import AllowListUnavailable, DeliveryUnavailable
+from functions.logs import apply_log_level
 from functions.settings import WebhookSettings
 from functions.webhook.logic import Decision, Outcome, WebhookRequest, decide, response
 
