@@ -90,3 +90,12 @@ FIREHOSE_READ_TIMEOUT_SECONDS: Final = 2.0
 # The archiver runs inside Firehose's processing call, which waits up to 5 minutes;
 # one minute is ample for one gzip put of a batch of at most a few MB.
 ARCHIVER_TIMEOUT_SECONDS: Final = 60
+
+# Lambda's synchronous response limit, and the archiver's worst measured response size
+# per byte of batch (small service updates; tests/infra/test_batch_limits.py measures
+# the captured ones): the processor buffer may not exceed what fits.
+LAMBDA_RESPONSE_LIMIT_BYTES: Final = 6 * 1024 * 1024
+WORST_RESPONSE_TO_INPUT_RATIO: Final = 4.0
+MAX_PROCESSOR_BUFFER_MB: Final = int(
+    LAMBDA_RESPONSE_LIMIT_BYTES / WORST_RESPONSE_TO_INPUT_RATIO / 2**20
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from troposphere import Equals, Not, Parameter, Ref
 
+from functions import constants as c
 from glue_schema import DATABASE_DEFAULT
 from infra import names as n
 
@@ -99,8 +100,11 @@ def parameters() -> list[Parameter]:
             Type="Number",
             Default=1,
             MinValue=1,
-            MaxValue=3,
-            Description="MiB Firehose hands the archiver per invocation.",
+            MaxValue=c.MAX_PROCESSOR_BUFFER_MB,
+            Description="MiB Firehose hands the archiver per invocation. At most "
+            f"{c.MAX_PROCESSOR_BUFFER_MB}: the archiver's response to a batch of the smallest "
+            f"updates is up to {c.WORST_RESPONSE_TO_INPUT_RATIO:g}x the batch, and Lambda "
+            "refuses responses over 6 MB (the batch would fail whole).",
         ),
         Parameter(
             n.P_PROCESSOR_BUFFER_SECONDS,

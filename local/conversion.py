@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import methodcaller
 from typing import Any, Final
 
 import pyarrow as pa
@@ -446,7 +447,8 @@ class OpenXJsonReader:
         if len(self._names) > 1 and all(d.keys() == self._name_set for d in documents):
             # Every key present (what the row shaper writes): one C-level pass per column.
             return [list(map(getter, documents)) for getter in self._getters]
-        return [[document.get(name) for document in documents] for name in self._names]
+        # Rows leave null columns out (the archiver does): a missing key reads as None.
+        return [list(map(methodcaller("get", name), documents)) for name in self._names]
 
     def _object(self, document: Any) -> dict[str, Any]:
         if not isinstance(document, dict):

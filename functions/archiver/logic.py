@@ -185,7 +185,11 @@ def transform(record: IncomingRecord, pseudonym_key: bytes | None = None) -> Tra
         return TransformedRecord(record.record_id, "Dropped")
     if pseudonym_key is not None:
         row = pseudonymize_row(row, pseudonym_key)
+    # Null columns are left out: the OpenX JSON SerDe reads a missing key as NULL, and a
+    # small update's row would otherwise be several times its size, pushing a batch's
+    # response toward Lambda's 6 MB limit (docs/deploy.md, "Ceilings").
+    present = {column: value for column, value in row.items() if value is not None}
     try:
-        return TransformedRecord(record.record_id, "Ok", jsoncodec.dumps(row) + b"\n")
+        return TransformedRecord(record.record_id, "Ok", jsoncodec.dumps(present) + b"\n")
     except jsoncodec.InvalidJson:
         return TransformedRecord(record.record_id, "ProcessingFailed")

@@ -153,7 +153,11 @@ class RecordingEnvironment(dict[str, str]):
         return super().__getitem__(key)
 
 
-_POWERTOOLS = {c.ENV_POWERTOOLS_SERVICE_NAME, c.ENV_POWERTOOLS_METRICS_NAMESPACE}
+_POWERTOOLS = {
+    c.ENV_POWERTOOLS_SERVICE_NAME,
+    c.ENV_POWERTOOLS_METRICS_NAMESPACE,
+    c.ENV_POWERTOOLS_LOG_LEVEL,
+}
 _DEPLOYED = {
     n.P_ALLOWED_CHAT_IDS: "-1001234567890",
     n.R_DELIVERY_STREAM: "stack-DeliveryStream-abc",
