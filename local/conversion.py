@@ -448,7 +448,10 @@ class OpenXJsonReader:
             # Every key present (what the row shaper writes): one C-level pass per column.
             return [list(map(getter, documents)) for getter in self._getters]
         # Rows leave null columns out (the archiver does): a missing key reads as None.
-        return [list(map(methodcaller("get", name), documents)) for name in self._names]
+        # Filling them in first (one C-level dict merge a row) keeps the column pass fast.
+        empty = dict.fromkeys(self._names)
+        filled = [{**empty, **document} for document in documents]
+        return [list(map(getter, filled)) for getter in self._getters]
 
     def _object(self, document: Any) -> dict[str, Any]:
         if not isinstance(document, dict):
