@@ -6,7 +6,6 @@ from typing import Any
 
 from troposphere import AWS_NO_VALUE, GetAtt, If, Ref, Sub
 from troposphere.awslambda import Code, Environment, Function, LoggingConfig
-from troposphere.iam import PolicyType
 from troposphere.logs import LogGroup
 from troposphere.secretsmanager import GenerateSecretString, Secret
 
@@ -173,11 +172,7 @@ def webhook_secret() -> Secret:
 
 
 def pseudonym_key() -> list[Any]:
-    """The pseudonymisation key and the archiver's right to read it (pseudonymising stacks only).
-
-    A separate policy, not a statement of the archiver's role, so that the grant
-    exists exactly when the key does.
-    """
+    """The pseudonymisation key (pseudonymising stacks only); the archiver's role reads it."""
     secret = Secret(
         n.R_PSEUDONYM_KEY,
         Condition=n.C_PSEUDONYMIZE_USERS,
@@ -196,17 +191,7 @@ def pseudonym_key() -> list[Any]:
             ("CKV_AWS_149", "the AWS-managed key suffices for one key; a CMK adds a monthly fee"),
         ),
     )
-    policy = PolicyType(
-        n.R_PSEUDONYM_KEY_POLICY,
-        Condition=n.C_PSEUDONYMIZE_USERS,
-        PolicyName="ReadPseudonymKey",
-        Roles=[Ref(n.R_ARCHIVER_ROLE)],
-        PolicyDocument={
-            "Version": "2012-10-17",
-            "Statement": [allow(["secretsmanager:GetSecretValue"], [Ref(n.R_PSEUDONYM_KEY)])],
-        },
-    )
-    return [secret, policy]
+    return [secret]
 
 
 def webhook() -> list[Any]:
@@ -249,6 +234,13 @@ def archiver() -> list[Any]:
             allow(
                 ["s3:PutObject"],
                 [Sub("${%s.Arn}/%s*" % (n.R_RAW_BUCKET, c.RAW_UPDATES_PREFIX))],
+            ),
+            # In the role's own policy, not a separate AWS::IAM::Policy: the function
+            # depends on its role, so it never runs before the grant is attached.
+            If(
+                n.C_PSEUDONYMIZE_USERS,
+                allow(["secretsmanager:GetSecretValue"], [Ref(n.R_PSEUDONYM_KEY)]),
+                Ref(AWS_NO_VALUE),
             ),
             log_group_write(n.R_ARCHIVER_LOG_GROUP),
         ],

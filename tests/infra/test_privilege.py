@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -25,6 +26,18 @@ ACCOUNT_LEVEL_ARNS = {
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def _unconditional(statements: list[Any]) -> list[dict[str, Any]]:
+    """Statements with each Fn::If replaced by its branches (both may be deployed)."""
+    found: list[dict[str, Any]] = []
+    for statement in statements:
+        if isinstance(statement, dict) and "Fn::If" in statement:
+            _, yes, no = statement["Fn::If"]
+            found += [branch for branch in (yes, no) if branch != {"Ref": "AWS::NoValue"}]
+        else:
+            found.append(statement)
+    return found
 
 
 def policy_documents(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -71,7 +84,7 @@ def _resource_problem(holder: str, action: str, resource: Any) -> str | None:
 def privilege_problems(holder: str, document: dict[str, Any]) -> list[str]:
     """Every way an Allow statement in `document` grants more than named actions on named resources."""
     problems = []
-    for statement in _as_list(document.get("Statement", [])):
+    for statement in _unconditional(_as_list(document.get("Statement", []))):
         if statement.get("Effect") != "Allow":
             continue  # Deny statements (TLS only) may be as broad as they like.
         if "NotAction" in statement or "NotResource" in statement:
@@ -188,7 +201,7 @@ def test_archiver_may_only_write_under_the_raw_updates_prefix(template: dict[str
     statements = template["Resources"][n.R_ARCHIVER_ROLE]["Properties"]["Policies"][0][
         "PolicyDocument"
     ]["Statement"]
-    s3 = [s for s in statements if any(a.startswith("s3:") for a in s["Action"])]
+    s3 = [s for s in statements if "Action" in s and any(a.startswith("s3:") for a in s["Action"])]
     assert s3 == [
         {
             "Action": ["s3:PutObject"],
@@ -196,3 +209,28 @@ def test_archiver_may_only_write_under_the_raw_updates_prefix(template: dict[str
             "Resource": [{"Fn::Sub": "${RawBucket.Arn}/updates/*"}],
         }
     ]
+
+
+def test_no_function_or_stream_can_run_before_its_grants_are_attached(
+    template: dict[str, Any],
+) -> None:
+    # A separate AWS::IAM::Policy is attached after its role exists; a function or
+    # delivery stream that only references the role may start before the grant.
+    resources = template["Resources"]
+    attached: dict[str, set[str]] = {}
+    for logical_id, resource in resources.items():
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for role in resource["Properties"].get("Roles", []):
+                attached.setdefault(role["Ref"], set()).add(logical_id)
+    users = {
+        logical_id: resource
+        for logical_id, resource in resources.items()
+        if resource["Type"] in ("AWS::Lambda::Function", "AWS::KinesisFirehose::DeliveryStream")
+    }
+    assert users
+    for logical_id, resource in users.items():
+        text = json.dumps(resource["Properties"])
+        depends = set(_as_list(resource.get("DependsOn", [])))
+        for role, policies in attached.items():
+            if f'"{role}"' in text:
+                assert policies <= depends, f"{logical_id} may run before {sorted(policies)}"
