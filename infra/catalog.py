@@ -6,7 +6,7 @@ no MSCK REPAIR, and a new day's data is queryable the moment Firehose writes it.
 
 from __future__ import annotations
 
-from troposphere import Ref, Sub
+from troposphere import AWS_STACK_NAME, If, Join, Ref, Split, Sub
 from troposphere.glue import (
     Column,
     Database,
@@ -17,7 +17,7 @@ from troposphere.glue import (
     TableInput,
 )
 
-from glue_schema import MESSAGES, RAW_UPDATES
+from glue_schema import DATABASE_DEFAULT, MESSAGES, RAW_UPDATES
 from glue_schema import Column as SchemaColumn
 from glue_schema import Table as SchemaTable
 from glue_schema.tables import DT_FORMAT
@@ -88,7 +88,13 @@ def catalog() -> list[Database | Table]:
         n.R_DATABASE,
         CatalogId=Ref("AWS::AccountId"),
         DatabaseInput=DatabaseInput(
-            Name=Ref(n.P_DATABASE_NAME),
+            # Glue folds names to lower case; Split/Join turns the stack name's hyphens
+            # into underscores, so a second stack in the account gets its own database.
+            Name=If(
+                n.C_HAS_DATABASE_NAME,
+                Ref(n.P_DATABASE_NAME),
+                Join("_", [DATABASE_DEFAULT, Join("_", Split("-", Ref(AWS_STACK_NAME)))]),
+            ),
             Description="Telegram messages captured by telegram-pipeline.",
         ),
     )

@@ -52,6 +52,7 @@ P_PSEUDONYMIZE_USERS: Final = "PseudonymizeUsers"
 # --- Conditions -------------------------------------------------------------
 C_HAS_ALARM_EMAIL: Final = "HasAlarmEmail"
 C_PSEUDONYMIZE_USERS: Final = "PseudonymizeUsersOn"
+C_HAS_DATABASE_NAME: Final = "HasGlueDatabaseName"
 
 # --- Resources --------------------------------------------------------------
 R_ACCESS_LOGS_BUCKET: Final = "AccessLogsBucket"

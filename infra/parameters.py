@@ -117,9 +117,10 @@ def parameters() -> list[Parameter]:
         Parameter(
             n.P_DATABASE_NAME,
             Type="String",
-            Default=DATABASE_DEFAULT,
-            AllowedPattern=r"^[a-z0-9_]{1,255}$",
-            Description="Glue database name (lower case, digits, underscore).",
+            Default="",
+            AllowedPattern=r"^[a-z0-9_]{0,255}$",
+            Description="Glue database name (lower case, digits, underscore). Empty: "
+            f"{DATABASE_DEFAULT}_<stack name> (hyphens as underscores), one per stack.",
         ),
         Parameter(
             n.P_PROJECTION_START,
@@ -204,3 +205,8 @@ def has_alarm_email() -> Not:
 def pseudonymize_users() -> Equals:
     """Condition: rows are pseudonymised (a key secret and the archiver's read of it exist)."""
     return Equals(Ref(n.P_PSEUDONYMIZE_USERS), "true")
+
+
+def has_database_name() -> Not:
+    """Condition: a Glue database name was given (else one is derived from the stack name)."""
+    return Not(Equals(Ref(n.P_DATABASE_NAME), ""))
