@@ -13,11 +13,9 @@ Steps, each printed as it happens:
 from __future__ import annotations
 
 import argparse
-import graphlib
 import hashlib
 import io
 import json
-import re
 import time
 import uuid
 import zipfile
@@ -35,7 +33,6 @@ from scripts.common import add_chat_ids_argument, chat_ids
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: What the Lambda package holds: the handlers and the schema they import, nothing else.
 PACKAGE_ROOTS = ("functions", "glue_schema")
-VIEWS_DIR = PROJECT_ROOT / "glue_schema" / "views"
 #: The earliest date a zip entry can carry: same files, same bytes, whatever their mtimes.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 POLL_SECONDS = 5.0
@@ -383,76 +380,36 @@ def _events_or_none(cloudformation: Any, stack: str) -> Iterator[dict[str, Any]]
 
 # --- Views ------------------------------------------------------------------
 
-_VIEW_NAME = re.compile(r"[a-z][a-z0-9_]*")
-
-
-def _statement_body(sql: str) -> str:
-    lines = sql.strip().splitlines()
-    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
-        lines.pop(0)
-    return "\n".join(lines).strip().rstrip(";").strip()
-
-
-def view_statements(views_dir: Path = VIEWS_DIR) -> list[tuple[str, str]]:
-    """(view name, CREATE OR REPLACE VIEW statement), each after the views it reads."""
-    bodies = {
-        path.stem: _statement_body(path.read_text(encoding="utf-8"))
-        for path in sorted(views_dir.glob("*.sql"))
-        if _VIEW_NAME.fullmatch(path.stem)
-    }
-    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
-    for name, body in sorted(bodies.items()):
-        uses = [
-            other
-            for other in bodies
-            if other != name and re.search(rf"\b{re.escape(other)}\b", body)
-        ]
-        sorter.add(name, *sorted(uses))
-    try:
-        order = list(sorter.static_order())
-    except graphlib.CycleError as error:
-        raise CliError(f"views depend on each other in a cycle: {error.args[1]}") from None
-    return [(name, f"CREATE OR REPLACE VIEW {name} AS\n{bodies[name]}") for name in order]
-
-
-def run_query(athena: Any, sql: str, database: str, workgroup: str, sleep: Sleep) -> None:
-    """Run one statement in the workgroup and wait for it; CliError with Athena's reason."""
-    started = aws_call(
-        "starting an Athena query",
-        lambda: athena.start_query_execution(
-            QueryString=sql,
-            QueryExecutionContext={"Database": database},
-            WorkGroup=workgroup,
-        ),
-    )
-    query_id = started["QueryExecutionId"]
-    deadline = time.monotonic() + QUERY_TIMEOUT_SECONDS
-    while True:
-        status = aws_call(
-            "reading an Athena query",
-            lambda: athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"][
-                "Status"
-            ],
-        )
-        state = status["State"]
-        if state == "SUCCEEDED":
-            return
-        if state in ("FAILED", "CANCELLED"):
-            raise CliError(f"Athena {state.lower()}: {status.get('StateChangeReason', '')}", 1)
-        if time.monotonic() > deadline:
-            raise CliError(f"Athena query {query_id} still {state}", 1)
-        sleep(1.0)
-
 
 def create_views(
-    athena: Any, database: str, workgroup: str, sleep: Sleep, views_dir: Path = VIEWS_DIR
+    athena: Any,
+    database: str,
+    workgroup: str,
+    sleep: Sleep,
+    *,
+    timeout_seconds: float = QUERY_TIMEOUT_SECONDS,
 ) -> list[str]:
-    """Create or replace every view in glue_schema/views; the names, in creation order."""
-    created = []
-    for name, statement in view_statements(views_dir):
-        run_query(athena, statement, database, workgroup, sleep)
-        created.append(name)
-    return created
+    """Create or replace the catalog's views (glue_schema), in creation order; their names.
+
+    One Athena runner for the whole project: it polls with backoff and stops a
+    query it gives up on, so nothing keeps running (and costing) after deploy.
+    """
+    from glue_schema.views import VIEW_NAMES, create_view_statement
+    from scripts.athena import AthenaQueryError, AthenaRunner
+
+    runner = AthenaRunner(
+        athena,
+        workgroup=workgroup,
+        database=database,
+        timeout_seconds=timeout_seconds,
+        sleep=sleep,
+    )
+    for name in VIEW_NAMES:
+        try:
+            runner.wait(runner.start(create_view_statement(name)))
+        except AthenaQueryError as error:
+            raise CliError(f"creating view {name}: Athena {error}", 1) from None
+    return list(VIEW_NAMES)
 
 
 # --- The command ------------------------------------------------------------

@@ -23,6 +23,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from glue_schema.views import VIEW_NAMES, create_view_statement
 from infra import names as n
 from scripts import deploy
 from scripts.cli import CliError, main
@@ -210,7 +211,7 @@ def test_views_are_created_in_the_workgroup_after_the_stack(
 ) -> None:
     assert _deploy("--chat-ids=-1001234567890") == 0
     out = capsys.readouterr().out
-    expected = [name for name, _ in deploy.view_statements()]
+    expected = list(VIEW_NAMES)
     assert f"views: {', '.join(expected) if expected else 'none to create'}" in out
     athena = boto3.client("athena", region_name=REGION)
     ids = athena.list_query_executions(WorkGroup="primary").get("QueryExecutionIds", [])
@@ -380,33 +381,15 @@ def test_change_summary_marks_replacements() -> None:
 # --- Views ------------------------------------------------------------------
 
 
-def test_views_are_ordered_after_the_views_they_read(tmp_path: Path) -> None:
-    (tmp_path / "a_latest.sql").write_text("-- latest\nSELECT * FROM z_unique WHERE x = 1;\n")
-    (tmp_path / "z_unique.sql").write_text("SELECT DISTINCT * FROM messages\n")
-    (tmp_path / "Not-A-View.sql").write_text("SELECT 1")
-    statements = deploy.view_statements(tmp_path)
-    assert statements == [
-        ("z_unique", "CREATE OR REPLACE VIEW z_unique AS\nSELECT DISTINCT * FROM messages"),
-        ("a_latest", "CREATE OR REPLACE VIEW a_latest AS\nSELECT * FROM z_unique WHERE x = 1"),
-    ]
-
-
-def test_no_view_files_means_nothing_to_create(tmp_path: Path) -> None:
-    assert deploy.view_statements(tmp_path / "missing") == []
+def test_failed_view_creation_reports_athenas_reason() -> None:
     athena = boto3.client("athena", region_name=REGION)
-    with Stubber(athena):  # any call would fail: none expected
-        assert deploy.create_views(athena, "db", "wg", lambda s: None, tmp_path) == []
-
-
-def test_failed_view_creation_reports_athenas_reason(tmp_path: Path) -> None:
-    (tmp_path / "v.sql").write_text("SELECT nope FROM messages")
-    athena = boto3.client("athena", region_name=REGION)
+    first = VIEW_NAMES[0]
     with Stubber(athena) as stub:
         stub.add_response(
             "start_query_execution",
             {"QueryExecutionId": "q1"},
             {
-                "QueryString": "CREATE OR REPLACE VIEW v AS\nSELECT nope FROM messages",
+                "QueryString": create_view_statement(first),
                 "QueryExecutionContext": {"Database": "db"},
                 "WorkGroup": "wg",
             },
@@ -425,5 +408,18 @@ def test_failed_view_creation_reports_athenas_reason(tmp_path: Path) -> None:
                 }
             },
         )
-        with pytest.raises(CliError, match="Athena failed: COLUMN_NOT_FOUND"):
-            deploy.create_views(athena, "db", "wg", lambda s: None, tmp_path)
+        with pytest.raises(CliError, match=f"creating view {first}: Athena .*COLUMN_NOT_FOUND"):
+            deploy.create_views(athena, "db", "wg", lambda s: None)
+
+
+def test_a_view_query_deploy_gives_up_on_is_stopped() -> None:
+    athena = boto3.client("athena", region_name=REGION)
+    with Stubber(athena) as stub:
+        stub.add_response("start_query_execution", {"QueryExecutionId": "q1"})
+        stub.add_response(
+            "get_query_execution", {"QueryExecution": {"Status": {"State": "RUNNING"}}}
+        )
+        stub.add_response("stop_query_execution", {}, {"QueryExecutionId": "q1"})
+        with pytest.raises(CliError, match="stopped it"):
+            deploy.create_views(athena, "db", "wg", lambda s: None, timeout_seconds=0)
+        stub.assert_no_pending_responses()
