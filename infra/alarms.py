@@ -25,6 +25,7 @@ def _alarm(
     statistic: str = "Sum",
     threshold: Any = 1,
     comparison: str = "GreaterThanOrEqualToThreshold",
+    evaluation_periods: int = 1,
 ) -> Alarm:
     return Alarm(
         logical_id,
@@ -34,7 +35,7 @@ def _alarm(
         Dimensions=[MetricDimension(Name=k, Value=v) for k, v in dimensions.items()],
         Statistic=statistic,
         Period=_PERIOD_SECONDS,
-        EvaluationPeriods=1,
+        EvaluationPeriods=evaluation_periods,
         Threshold=threshold,
         ComparisonOperator=comparison,
         # No traffic means no data points, which is not a failure.
@@ -90,6 +91,24 @@ def alarms() -> list[Any]:
             c.METRICS_NAMESPACE,
             c.METRIC_DELIVERY_FAILED,
             {"service": c.WEBHOOK_SERVICE},
+        ),
+        _alarm(
+            "WebhookAllowListFailedAlarm",
+            "A group migration could not be written to the allow-list (SSM); Telegram "
+            "redelivers the update, but look at the webhook's logs.",
+            c.METRICS_NAMESPACE,
+            c.METRIC_ALLOW_LIST_FAILED,
+            {"service": c.WEBHOOK_SERVICE},
+        ),
+        _alarm(
+            "FirehoseThrottledAlarm",
+            "Firehose throttled puts for 15 minutes: the stream's request quota is the "
+            "ceiling (docs/deploy.md, Ceilings). Telegram redelivers the 503s for about "
+            "24 hours; raise the quota before then.",
+            "AWS/Firehose",
+            "ThrottledRecords",
+            stream,
+            evaluation_periods=3,
         ),
         _alarm(
             "Api5xxAlarm",

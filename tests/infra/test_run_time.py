@@ -47,3 +47,19 @@ def test_the_raw_archive_states_what_happens_to_objects_under_128_kb(
     assert transition_rule["ObjectSizeGreaterThan"] == str(128 * 1024 - 1)
     storage_classes = template["Parameters"][n.P_RAW_STORAGE_CLASS]["AllowedValues"]
     assert set(storage_classes) <= {"STANDARD_IA", "GLACIER_IR", "INTELLIGENT_TIERING"}
+
+
+def test_sustained_firehose_throttling_raises_an_alarm(template: dict[str, Any]) -> None:
+    alarms = [
+        resource["Properties"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    ]
+    (throttled,) = [a for a in alarms if a["MetricName"] == "ThrottledRecords"]
+    assert throttled["Namespace"] == "AWS/Firehose"
+    assert throttled["Dimensions"] == [
+        {"Name": "DeliveryStreamName", "Value": {"Ref": n.R_DELIVERY_STREAM}}
+    ]
+    # Sustained: three 5-minute periods in a row, not one burst Telegram's retries absorb.
+    assert throttled["EvaluationPeriods"] == 3
+    assert throttled["AlarmActions"] == [{"Ref": n.R_ALARM_TOPIC}]
