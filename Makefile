@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# orjson's wheels for the Lambda package (arm64) and for running it here in tests,
+	# kept in .venv/wheels so tests and `tgpipe package` work offline afterwards.
+	$(BIN)/tgpipe package --fetch-wheels
 	touch $(STAMP)
 
 lint: install

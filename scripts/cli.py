@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scripts.replay",
     "scripts.chats",
     "scripts.template_cmd",
+    "scripts.package",
     "scripts.deploy",
     "scripts.set_webhook",
     "scripts.poll",

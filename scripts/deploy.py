@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import time
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,65 +26,15 @@ from infra import names as n
 from infra.template import template_json
 from scripts.cli import CliError
 from scripts.common import add_chat_ids_argument, chat_ids
+from scripts.package import Package, lambda_package
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-#: What the Lambda package holds: the handlers and the schema they import, nothing else.
-PACKAGE_ROOTS = ("functions", "glue_schema")
-#: The earliest date a zip entry can carry: same files, same bytes, whatever their mtimes.
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 POLL_SECONDS = 5.0
 STACK_TIMEOUT_SECONDS = 3600.0
 QUERY_TIMEOUT_SECONDS = 300.0
 
 T = TypeVar("T")
 Sleep = Callable[[float], None]
-
-
-# --- The package ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Package:
-    """The zipped function code and the content hash it is stored under."""
-
-    body: bytes
-
-    @property
-    def sha256(self) -> str:
-        """Hex SHA-256 of the zip bytes."""
-        return hashlib.sha256(self.body).hexdigest()
-
-    @property
-    def key(self) -> str:
-        """The artifacts-bucket key: the same code always lands on the same key."""
-        return f"functions/{self.sha256}.zip"
-
-
-def package_files(root: Path = PROJECT_ROOT) -> list[tuple[str, Path]]:
-    """(name in the zip, file) for every file the package holds, in name order."""
-    files = []
-    for top in PACKAGE_ROOTS:
-        for path in (root / top).rglob("*"):
-            relative = path.relative_to(root)
-            if not path.is_file() or path.suffix in (".pyc", ".pyo"):
-                continue
-            if any(part == "__pycache__" or part.startswith(".") for part in relative.parts):
-                continue
-            files.append((relative.as_posix(), path))
-    return sorted(files)
-
-
-def build_package(root: Path = PROJECT_ROOT) -> Package:
-    """The deterministic zip: sorted entries, fixed dates and modes, fixed compression."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, path in package_files(root):
-            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.external_attr = 0o100644 << 16
-            info.create_system = 3  # Unix, whatever machine builds it.
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes(), compresslevel=9)
-    return Package(buffer.getvalue())
 
 
 # --- AWS plumbing -----------------------------------------------------------
@@ -465,7 +412,7 @@ def run(args: argparse.Namespace) -> int:
     allowed = chat_ids(args)
     extra = _extra_parameters(args.parameter)
 
-    package = build_package()
+    package = lambda_package()
     print(f"package: {len(package.body):,} bytes, sha256 {package.sha256[:12]}")
 
     s3 = aws_client("s3", args.region)

@@ -26,6 +26,7 @@ from moto import mock_aws
 from glue_schema.views import VIEW_NAMES, create_view_statement
 from infra import names as n
 from scripts import deploy
+from scripts import package as packaging
 from scripts.cli import CliError, main
 
 REGION = "eu-west-1"
@@ -55,7 +56,7 @@ STAND_IN_TEMPLATE = json.dumps(
 
 
 def test_package_holds_functions_and_glue_schema_only_in_name_order() -> None:
-    package = deploy.build_package()
+    package = packaging.build_package()
     with zipfile.ZipFile(io.BytesIO(package.body)) as archive:
         names = archive.namelist()
         infos = archive.infolist()
@@ -64,12 +65,12 @@ def test_package_holds_functions_and_glue_schema_only_in_name_order() -> None:
     assert "functions/webhook/handler.py" in names
     assert "glue_schema/tables.py" in names
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
-    assert {info.date_time for info in infos} == {deploy.ZIP_EPOCH}
+    assert {info.date_time for info in infos} == {packaging.ZIP_EPOCH}
 
 
 def _copy_tree(destination: Path) -> Path:
-    for top in deploy.PACKAGE_ROOTS:
-        shutil.copytree(deploy.PROJECT_ROOT / top, destination / top)
+    for top in packaging.PACKAGE_ROOTS:
+        shutil.copytree(packaging.PROJECT_ROOT / top, destination / top)
     return destination
 
 
@@ -82,16 +83,16 @@ def test_same_code_gives_the_same_bytes_whatever_the_mtimes_and_caches(tmp_path:
     cache.mkdir(exist_ok=True)
     (cache / "telegram.cpython-312.pyc").write_bytes(b"\x00bytecode")
     # WHEN both are packaged THEN the bytes (and so the key) are identical
-    assert deploy.build_package(root).body == deploy.build_package().body
-    assert deploy.build_package(root).key == deploy.build_package().key
+    assert packaging.build_package(root).body == packaging.build_package().body
+    assert packaging.build_package(root).key == packaging.build_package().key
 
 
 def test_changed_code_gives_another_key(tmp_path: Path) -> None:
     root = _copy_tree(tmp_path / "copy")
     handler = root / "functions" / "webhook" / "handler.py"
     handler.write_text(handler.read_text() + "\n# changed\n")
-    assert deploy.build_package(root).key != deploy.build_package().key
-    assert deploy.build_package().key.startswith("functions/")
+    assert packaging.build_package(root).key != packaging.build_package().key
+    assert packaging.build_package().key.startswith("functions/")
 
 
 # --- The artifacts bucket ---------------------------------------------------
@@ -132,7 +133,7 @@ def test_existing_artifacts_bucket_is_used_as_it_is(aws: None) -> None:
 def test_upload_puts_the_package_once_under_its_content_hash(aws: None) -> None:
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=ARTIFACTS, CreateBucketConfiguration={"LocationConstraint": REGION})
-    package = deploy.build_package()
+    package = packaging.build_package()
     assert deploy.upload(s3, ARTIFACTS, package.key, package.body) is True
     assert deploy.upload(s3, ARTIFACTS, package.key, package.body) is False
     stored = s3.get_object(Bucket=ARTIFACTS, Key=package.key)["Body"].read()
@@ -188,7 +189,7 @@ def test_first_deploy_creates_the_stack_by_change_set_and_says_what_next(
 
     out = capsys.readouterr().out
     assert code == 0
-    package = deploy.build_package()
+    package = packaging.lambda_package(fetch=False)
     assert f"package: {len(package.body):,} bytes" in out
     assert "  Add     Topic" in out  # the change set summary
     assert f"stack {STACK}: CREATE_COMPLETE" in out
