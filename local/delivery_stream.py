@@ -208,6 +208,18 @@ class _Waiter:
         self.error: BaseException | None = None
 
 
+def spooled_record_count(lake: Path) -> int:
+    """Records accepted into the lake's spools and not yet delivered (read-only, any stream)."""
+    count = 0
+    for path in (Path(lake) / SPOOL_DIR).glob(f"*/{_SEGMENT_PREFIX}*{_SEGMENT_SUFFIX}"):
+        try:
+            found, _ = decode_frames(path.read_bytes())
+        except OSError:
+            continue  # released while we looked
+        count += len(found)
+    return count
+
+
 class Spool:
     """Append-only segment files with group commit, replay and release after delivery.
 

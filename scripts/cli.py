@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scripts.dashboard",
     "scripts.replay",
     "scripts.chats",
+    "scripts.status",
     "scripts.template_cmd",
     "scripts.package",
     "scripts.deploy",

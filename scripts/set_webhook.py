@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
 from functions.telegram import KEPT_UPDATE_KINDS
 from infra import names as n
-from scripts.botapi import BotApi, add_token_arguments, read_token
+from scripts.botapi import BotApi, BotApiError, add_token_arguments, read_token
 from scripts.cli import CliError
 from scripts.deploy import aws_call, aws_client, stack_outputs
 
@@ -125,7 +126,22 @@ def run_set_webhook(args: argparse.Namespace) -> int:
     print(f"webhook set for stack {args.stack}")
     for line in describe_webhook(api.call("getWebhookInfo")):
         print(line)
+    try:
+        warn_privacy_mode(api.call("getMe"))
+    except BotApiError as error:
+        print(f"warning: could not check privacy mode (getMe: {error})", file=sys.stderr)
     return 0
+
+
+def warn_privacy_mode(me: Any) -> None:
+    """Say so when privacy mode would hide group messages from the bot (tgpipe status too)."""
+    if isinstance(me, dict) and me.get("can_read_all_group_messages") is False:
+        print(
+            "warning: privacy mode is on: in groups the bot receives only commands and "
+            "service messages. @BotFather → /setprivacy → Disable, then remove the bot "
+            "from each group and add it again.",
+            file=sys.stderr,
+        )
 
 
 def run_webhook_info(args: argparse.Namespace) -> int:

@@ -39,6 +39,7 @@ def bot_api() -> Iterator[FakeBotApi]:
     fake = FakeBotApi()
     fake.answers = {
         "setWebhook": (200, {"ok": True, "result": True, "description": "Webhook was set"}),
+        "getMe": (200, {"ok": True, "result": {"id": 123456, "can_read_all_group_messages": True}}),
         "getWebhookInfo": (
             200,
             {
@@ -132,9 +133,10 @@ def test_set_webhook_registers_the_stack_url_and_secret_with_the_kept_kinds(
     code = _set_webhook(bot_api, "--token-file", str(token_file), "--max-connections", "60")
 
     assert code == 0
-    (set_path, set_body), (info_path, _) = bot_api.calls
+    (set_path, set_body), (info_path, _), (me_path, _) = bot_api.calls
     assert set_path == f"/bot{TOKEN}/setWebhook"
     assert info_path == f"/bot{TOKEN}/getWebhookInfo"
+    assert me_path == f"/bot{TOKEN}/getMe"
     assert set_body == {
         "url": WEBHOOK_URL,
         "secret_token": SECRET,
@@ -262,3 +264,16 @@ def test_delete_webhook_keeps_pending_updates(
     assert code == 0
     assert bot_api.calls == [(f"/bot{TOKEN}/deleteWebhook", {"drop_pending_updates": False})]
     assert TOKEN not in "".join(capsys.readouterr())
+
+
+def test_set_webhook_warns_when_privacy_mode_hides_group_messages(
+    stack: None, bot_api: FakeBotApi, token_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bot_api.answers["getMe"] = (
+        200,
+        {"ok": True, "result": {"id": 123456, "can_read_all_group_messages": False}},
+    )
+    assert _set_webhook(bot_api, "--token-file", str(token_file)) == 0
+    err = capsys.readouterr().err
+    assert "privacy mode is on" in err
+    assert "/setprivacy" in err
