@@ -91,10 +91,26 @@ class Template:
         self.defaults = {k: v.get("Default") for k, v in self.document["Parameters"].items()}
 
     def value(self, node: Any) -> Any:
-        """A literal, or a `{"Ref": parameter}` resolved to the parameter's default."""
+        """A literal; `{"Ref": parameter}` as its default; `Fn::If` as the branch the defaults take."""
         if isinstance(node, dict) and set(node) == {"Ref"} and node["Ref"] in self.defaults:
             return self.defaults[node["Ref"]]
+        if isinstance(node, dict) and set(node) == {"Fn::If"}:
+            name, yes, no = node["Fn::If"]
+            return self.value(yes if self.condition(name) else no)
         return node
+
+    def condition(self, name: str) -> bool:
+        """A condition of the template (Equals / Not of parameters) at the defaults."""
+
+        def evaluate(node: Any) -> Any:
+            if isinstance(node, dict) and "Fn::Equals" in node:
+                left, right = (evaluate(side) for side in node["Fn::Equals"])
+                return str(left) == str(right)
+            if isinstance(node, dict) and "Fn::Not" in node:
+                return not evaluate(node["Fn::Not"][0])
+            return self.value(node)
+
+        return bool(evaluate(self.document["Conditions"][name]))
 
     def properties(self, resource_type: str) -> list[dict[str, Any]]:
         """The Properties of every resource of a type."""
@@ -162,7 +178,8 @@ def _seed_etl_speed() -> float:
 def _access_log_bytes(template: Template) -> float:
     """One access-log event: the template's format with typical values filled in."""
     for stage in template.properties("AWS::ApiGatewayV2::Stage"):
-        log_format = str((stage.get("AccessLogSettings") or {}).get("Format") or "")
+        settings = template.value(stage.get("AccessLogSettings"))
+        log_format = str((settings if isinstance(settings, dict) else {}).get("Format") or "")
         if log_format:
             # Each $context variable becomes a value of about 20 characters (ids, times, IPs).
             return float(len(_CONTEXT_VARIABLE.sub("x" * 20, log_format)))
@@ -201,13 +218,17 @@ def our_bill(template: Template, webhook: dict[str, float]) -> tuple[list[Line],
     # refresh, one warm container; lookups of unknown groups and notes come on top.
     allow_list_calls = SECONDS_PER_MONTH / list_age
     info, platform = _logs_at_info(template, hook)
+    access_log = _access_log_bytes(template)
+
+    def event(size: float) -> float:
+        # A log event is billed with ~26 bytes of its own; no line, no event.
+        return size + LOG_EVENT_OVERHEAD_BYTES if size > 0 else 0.0
+
     per_message_log = (
-        (webhook["log_bytes"] + LOG_EVENT_OVERHEAD_BYTES if info else 0.0)
-        + webhook["emf_bytes"]  # EMF metrics are log events at any level
-        + LOG_EVENT_OVERHEAD_BYTES
+        (event(webhook["log_bytes"]) if info else 0.0)
+        + event(webhook["emf_bytes"])  # EMF metric lines are log events at any level
         + (PLATFORM_LOG_BYTES + 3 * LOG_EVENT_OVERHEAD_BYTES if platform else 0.0)
-        + _access_log_bytes(template)
-        + LOG_EVENT_OVERHEAD_BYTES
+        + event(access_log)
     )
     log_gb = MESSAGES * per_message_log / 1024**3
     api_price = price("http_api_request") if api_type == "HTTP" else price("rest_api_request")
@@ -259,8 +280,9 @@ def our_bill(template: Template, webhook: dict[str, float]) -> tuple[list[Line],
         ),
         Line(
             "CloudWatch Logs",
-            f"{per_message_log:,.0f} B/message (INFO line {'on' if info else 'off'}, EMF, "
-            f"platform lines {'on' if platform else 'off'}, access log) = {log_gb:.2f} GB",
+            f"{per_message_log:,.0f} B/message (INFO line {'on' if info else 'off'}, "
+            f"EMF {webhook['emf_bytes']:,.0f} B, platform lines {'on' if platform else 'off'}, "
+            f"access log {'on' if access_log else 'off'}) = {log_gb:.2f} GB",
             log_gb * price("logs_ingest_gb"),
         ),
     ]

@@ -63,7 +63,9 @@ TELEGRAM_WEBHOOK_CIDRS: Final = ("149.154.160.0/20", "91.108.4.0/22")
 DEFAULT_DELIVERY_BUDGET_SECONDS: Final = 6.0
 WEBHOOK_TIMEOUT_SECONDS: Final = 10
 API_GATEWAY_TIMEOUT_SECONDS: Final = 30
-DEFAULT_SECRET_MAX_AGE_SECONDS: Final = 300
+#: After a manual rotation (then `tgpipe set-webhook`), Telegram's new secret is refused
+#: for up to this long; it retries (401) and nothing is lost. 15 minutes: ~$0.014 per month.
+DEFAULT_SECRET_MAX_AGE_SECONDS: Final = 900
 
 # Metric names.
 METRIC_ACCEPTED: Final = "UpdatesAccepted"

@@ -1,11 +1,11 @@
-"""The HTTP API: POST /webhook → webhook Lambda (payload 2.0), throttled, access-logged."""
+"""The HTTP API: POST /webhook → webhook Lambda (payload 2.0), throttled, access logs optional."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from troposphere import GetAtt, Join, Ref, Sub
+from troposphere import AWS_NO_VALUE, GetAtt, If, Join, Ref, Sub
 from troposphere.apigatewayv2 import (
     AccessLogSettings,
     Api,
@@ -18,6 +18,7 @@ from troposphere.awslambda import Permission
 
 from functions import constants as c
 from infra import names as n
+from infra.common import checkov_skips
 from infra.functions import log_group
 
 #: One JSON object per request; no body, no headers (the secret travels in a header).
@@ -74,9 +75,22 @@ def http_api() -> list[Any]:
             ThrottlingBurstLimit=Ref(n.P_THROTTLE_BURST),
             ThrottlingRateLimit=Ref(n.P_THROTTLE_RATE),
         ),
-        AccessLogSettings=AccessLogSettings(
-            DestinationArn=GetAtt(n.R_API_ACCESS_LOG_GROUP, "Arn"),
-            Format=ACCESS_LOG_FORMAT,
+        # Optional (ApiAccessLogs): a billed line per request that repeats what API
+        # Gateway's free metrics count; on for debugging, off by default.
+        AccessLogSettings=If(
+            n.C_API_ACCESS_LOGS,
+            AccessLogSettings(
+                DestinationArn=GetAtt(n.R_API_ACCESS_LOG_GROUP, "Arn"),
+                Format=ACCESS_LOG_FORMAT,
+            ),
+            Ref(AWS_NO_VALUE),
+        ),
+        Metadata=checkov_skips(
+            (
+                "CKV_AWS_95",
+                "access logging is a parameter (ApiAccessLogs, off by default): API Gateway's "
+                "free metrics count every request and status, and the webhook counts refusals",
+            )
         ),
     )
     permission = Permission(

@@ -13,7 +13,13 @@ from infra.api import http_api, webhook_url
 from infra.catalog import catalog
 from infra.delivery_stream import delivery_stream
 from infra.functions import archiver, pseudonym_key, webhook, webhook_secret
-from infra.parameters import has_alarm_email, has_database_name, parameters, pseudonymize_users
+from infra.parameters import (
+    api_access_logs,
+    has_alarm_email,
+    has_database_name,
+    parameters,
+    pseudonymize_users,
+)
 from infra.storage import buckets
 
 DESCRIPTION = (
@@ -54,6 +60,7 @@ def build_template(queries_dir: Path = QUERIES_DIR) -> Template:
     template.add_condition(n.C_HAS_ALARM_EMAIL, has_alarm_email())
     template.add_condition(n.C_PSEUDONYMIZE_USERS, pseudonymize_users())
     template.add_condition(n.C_HAS_DATABASE_NAME, has_database_name())
+    template.add_condition(n.C_API_ACCESS_LOGS, api_access_logs())
     resources = [
         *buckets(),
         webhook_secret(),

@@ -88,7 +88,7 @@ class LocalStack:
             delivery_budget_seconds=delivery_budget_from_env(),
         )
         self._dependencies = webhook.Dependencies(
-            self._settings, config.secret, self.allow_list, firehose
+            self._settings, config.secret, self.allow_list, firehose, count_routine=True
         )
         self.handler = webhook.make_handler(lambda: self._dependencies)
         self._context = LambdaContext(function_name="webhook")

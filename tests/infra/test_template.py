@@ -83,11 +83,14 @@ def test_http_api_routes_post_webhook_to_the_function_with_payload_2(
         "ThrottlingBurstLimit": {"Ref": n.P_THROTTLE_BURST},
         "ThrottlingRateLimit": {"Ref": n.P_THROTTLE_RATE},
     }
-    access_log = json.loads(stage["AccessLogSettings"]["Format"])
+    # Access logs are a parameter (off by default: a billed line per request).
+    condition, settings, off = stage["AccessLogSettings"]["Fn::If"]
+    assert condition == n.C_API_ACCESS_LOGS
+    assert off == {"Ref": "AWS::NoValue"}
+    assert template["Parameters"][n.P_API_ACCESS_LOGS]["Default"] == "false"
+    access_log = json.loads(settings["Format"])
     assert access_log["status"] == "$context.status"
-    assert stage["AccessLogSettings"]["DestinationArn"] == {
-        "Fn::GetAtt": [n.R_API_ACCESS_LOG_GROUP, "Arn"]
-    }
+    assert settings["DestinationArn"] == {"Fn::GetAtt": [n.R_API_ACCESS_LOG_GROUP, "Arn"]}
 
 
 def test_every_log_group_has_a_retention(template: dict[str, Any]) -> None:

@@ -91,12 +91,16 @@ def test_missing_setting_fails_the_cold_start_by_name(
         call(compact_bytes("message_text"))
 
 
-def test_metrics_count_the_outcome(
+def test_unusual_outcomes_are_metrics_and_routine_ones_are_left_to_aws(
     webhook_env: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # A refused request is a metric line; an accepted update is not (Firehose's free
+    # IncomingRecords and API Gateway's Count already count it, and lines are billed).
+    call(compact_bytes("message_text"), secret="wrong")
     call(compact_bytes("message_text"))
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
-    assert any(c.METRIC_ACCEPTED in record for record in emitted)
+    assert [c.METRIC_REJECTED_SECRET in record for record in emitted] == [True]
+    assert not any(c.METRIC_ACCEPTED in record for record in emitted)
 
 
 @settings(
