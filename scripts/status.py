@@ -27,6 +27,9 @@ MAX_PENDING_UPDATES = 100
 #: message_reaction need the bot to be an administrator in the chat).
 ADMIN_STATUSES = frozenset({"administrator", "creator"})
 MAX_CHATS_CHECKED = 20
+#: Firehose's DeliveryToS3.DataFreshness above this means records are stuck (the
+#: buffers hold them 900 s at most when healthy).
+MAX_FIREHOSE_WAIT_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Facts:
     newest_data: datetime | None = None
     backlog: int | None = None
     backlog_what: str = "records waiting to be delivered"
+    firehose_wait_seconds: float | None = None
     recent_errors: int = 0
     older_errors: int = 0
     alarms_firing: list[str] = field(default_factory=list)
@@ -165,6 +169,20 @@ def _lake(facts: Facts, max_age: timedelta) -> list[Finding]:
         )
     elif facts.backlog is not None:
         findings.append(Finding("ok", "backlog", "nothing waiting"))
+    if facts.firehose_wait_seconds is not None:
+        wait = facts.firehose_wait_seconds
+        if wait > MAX_FIREHOSE_WAIT_SECONDS:
+            findings.append(
+                Finding(
+                    "FAIL",
+                    "firehose",
+                    f"the oldest record has waited {wait:,.0f} s to reach S3",
+                    "delivery to S3 is failing or slow: DataFreshnessAlarm, errors/ and the "
+                    "archiver's logs say why",
+                )
+            )
+        else:
+            findings.append(Finding("ok", "firehose", f"records reach S3 within {wait:,.0f} s"))
     if facts.recent_errors:
         findings.append(
             Finding(
@@ -325,6 +343,21 @@ def gather_stack(facts: Facts, stack: str, region: str | None) -> None:
     states = [alarm for page in pages for alarm in page.get("MetricAlarms", [])]
     alarm_names = [alarm["AlarmName"] for alarm in states]
     facts.alarms_known = len(alarm_names)
+    stream = outputs.get(n.O_DELIVERY_STREAM)
+    if stream:
+        points = aws_call(
+            "reading Firehose's data freshness",
+            lambda: cloudwatch.get_metric_statistics(
+                Namespace="AWS/Firehose",
+                MetricName="DeliveryToS3.DataFreshness",
+                Dimensions=[{"Name": "DeliveryStreamName", "Value": stream}],
+                StartTime=facts.now - timedelta(minutes=30),
+                EndTime=facts.now,
+                Period=300,
+                Statistics=["Maximum"],
+            ),
+        ).get("Datapoints", [])
+        facts.firehose_wait_seconds = max((float(p["Maximum"]) for p in points), default=0.0)
     facts.alarms_firing = [a["AlarmName"] for a in states if a.get("StateValue") == "ALARM"]
     raw = parameters.get(n.P_ALLOWED_CHAT_IDS, "")
     configured = parse_chat_ids(raw) if raw.strip() else frozenset()

@@ -106,6 +106,7 @@ def test_a_healthy_pipeline_has_no_failure() -> None:
         ({"recent_errors": 2}, "errors"),
         ({"alarms_firing": ["DeliveryFailed"], "alarms_known": 12}, "alarms"),
         ({"kept_chats": []}, "chats"),
+        ({"firehose_wait_seconds": 7200.0}, "firehose"),
     ],
 )
 def test_each_problem_fails_with_its_subject(changes: dict[str, Any], subject: str) -> None:
@@ -172,7 +173,10 @@ ALARM = "tgpipe-test-WebhookDeliveryFailedAlarm-1A2B3C"
 STACK_TEMPLATE = {
     "Parameters": {n.P_ALLOWED_CHAT_IDS: {"Type": "String"}},
     "Resources": {"DataBucket": {"Type": "AWS::S3::Bucket"}},
-    "Outputs": {n.O_DATA_BUCKET: {"Value": {"Ref": "DataBucket"}}},
+    "Outputs": {
+        n.O_DATA_BUCKET: {"Value": {"Ref": "DataBucket"}},
+        n.O_DELIVERY_STREAM: {"Value": "tgpipe-test-stream"},
+    },
 }
 
 
@@ -185,7 +189,7 @@ def stack(aws: None) -> str:
         Parameters=[{"ParameterKey": n.P_ALLOWED_CHAT_IDS, "ParameterValue": str(GROUP_ID)}],
     )
     outputs = cloudformation.describe_stacks(StackName="tgpipe-test")["Stacks"][0]["Outputs"]
-    bucket = outputs[0]["OutputValue"]
+    bucket = next(o["OutputValue"] for o in outputs if o["OutputKey"] == n.O_DATA_BUCKET)
     # As CloudFormation names the stack's alarms (moto's CloudFormation cannot create them).
     boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(
         AlarmName=ALARM,
@@ -211,6 +215,7 @@ def test_a_stack_with_fresh_data_and_quiet_alarms_is_healthy(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "1 alarms, none firing" in out
+    assert "records reach S3 within 0 s" in out
     assert f"kept: {GROUP_ID}" in out
 
 
