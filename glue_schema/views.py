@@ -45,6 +45,7 @@ DT_TO_SQL: Final = "date_format(date_add('day', 1, current_date), '%Y-%m-%d')"
 #: through a window, so every partition would be read. Inside, it prunes.
 WINDOW_PREFIX: Final = "window_"
 _VIEW_SCAN: Final = "FROM messages AS m"
+_OTHER_SCANS: Final = re.compile(r"FROM messages\b(?! AS m\b)")
 MAX_DAYS: Final = 3660
 DEFAULT_DAYS: Final = 30
 DEFAULT_TZ: Final = "UTC"
@@ -157,8 +158,12 @@ def windowed_view_sql(name: str) -> str:
     body = view_sql(name)
     if body.count(_VIEW_SCAN) != 1:
         raise QueryParameterError(f"view {name} must read `{_VIEW_SCAN}` exactly once")
-    scan = f"FROM (SELECT * FROM messages WHERE dt BETWEEN {DT_FROM_SQL} AND {DT_TO_SQL}) AS m"  # noqa: S608  # nosec B608 - constants only
-    return "(\n" + body.replace(_VIEW_SCAN, scan) + "\n)"
+    window = f"(SELECT * FROM messages WHERE dt BETWEEN {DT_FROM_SQL} AND {DT_TO_SQL})"  # noqa: S608  # nosec B608 - constants only
+    body = body.replace(_VIEW_SCAN, f"FROM {window} AS m")
+    # The migration lookup (canonical_chat_id) reads the same partitions: a window that
+    # holds an old group's messages also holds its later migration (the window runs to
+    # today), and a window after the migration holds none of the old id's messages.
+    return "(\n" + _OTHER_SCANS.sub(f"FROM {window} AS in_window", body) + "\n)"
 
 
 def _expand_windows(sql: str) -> str:

@@ -204,17 +204,6 @@ def test_query_parses_as_trino_and_reads_only_the_windowed_views(name: str) -> N
     assert {table.name for table in tree.find_all(exp.Table)} - ctes == {"messages"}
 
 
-_MIGRATION_COLUMNS = {"chat_id", "migrate_to_chat_id", "migrate_from_chat_id"}
-
-
-def _is_migration_lookup(select: exp.Select) -> bool:
-    # The one scan allowed across every partition (canonical_chat_id): it reads only the
-    # chat id and migration columns of the rare rows that carry a migration.
-    columns = {column.name for column in select.find_all(exp.Column)}
-    where = select.args["where"]
-    return columns <= _MIGRATION_COLUMNS and bool(list(where.find_all(exp.Not, exp.Is)))
-
-
 @pytest.mark.parametrize("name", sorted(REQUIRED_QUERIES))
 def test_every_scan_of_messages_is_bounded_by_dt_before_deduplication(name: str) -> None:
     # Partition projection (and DuckDB's hive pruning) prune only on a dt predicate
@@ -228,8 +217,6 @@ def test_every_scan_of_messages_is_bounded_by_dt_before_deduplication(name: str)
         assert select is not None
         where = select.args.get("where")
         assert where is not None, f"{name}: a scan of messages without a WHERE"
-        if _is_migration_lookup(select):
-            continue
         assert [b for b in where.find_all(exp.Between) if b.this.name == "dt"], name
         assert select.find(exp.Window) is None, f"{name}: dt filtered above a window"
 
