@@ -159,11 +159,11 @@ def windowed_view_sql(name: str) -> str:
     if body.count(_VIEW_SCAN) != 1:
         raise QueryParameterError(f"view {name} must read `{_VIEW_SCAN}` exactly once")
     window = f"(SELECT * FROM messages WHERE dt BETWEEN {DT_FROM_SQL} AND {DT_TO_SQL})"  # noqa: S608  # nosec B608 - constants only
-    body = body.replace(_VIEW_SCAN, f"FROM {window} AS m")
     # The migration lookup (canonical_chat_id) reads the same partitions: a window that
     # holds an old group's messages also holds its later migration (the window runs to
     # today), and a window after the migration holds none of the old id's messages.
-    return "(\n" + _OTHER_SCANS.sub(f"FROM {window} AS in_window", body) + "\n)"
+    body = _OTHER_SCANS.sub(f"FROM {window} AS in_window", body)
+    return "(\n" + body.replace(_VIEW_SCAN, f"FROM {window} AS m") + "\n)"
 
 
 def _expand_windows(sql: str) -> str:

@@ -96,7 +96,7 @@ FROM (
         ) AS copy_rank
     FROM messages AS m
     LEFT JOIN (
-        -- Every partition, not only the window's: the migration may be older than it.
+        -- Every partition here; the dashboards' windowed form reads the window's (views.py).
         SELECT old_chat_id, max(new_chat_id) AS new_chat_id
         FROM (
             SELECT chat_id AS old_chat_id, migrate_to_chat_id AS new_chat_id

@@ -190,3 +190,11 @@ def test_timestamp_arithmetic_is_left_alone() -> None:
 def test_transpile_refuses_what_is_not_one_query(sql: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         transpile(sql)
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_a_windowed_view_reads_every_scan_of_messages_once_through_the_window(name: str) -> None:
+    rendered = views_module.windowed_view_sql(name)
+    # The main scan and the two migration lookups, each read once, none nested.
+    assert rendered.count("FROM messages WHERE dt BETWEEN") == 3
+    assert rendered.count("FROM messages") == 3
