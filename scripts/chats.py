@@ -18,6 +18,7 @@ from functions.allowlist import AllowListStore, describe, entry_for_operator
 from functions.errors import AllowListUnavailable
 from functions.settings import parse_chat_ids
 from scripts.cli import CliError
+from scripts.common import tgpipe_command
 
 if TYPE_CHECKING:
     from functions.allowlist import SeenChat
@@ -92,7 +93,7 @@ def _print_table(rows: list[dict[str, Any]], seen: list[SeenChat], where: str) -
             kind = chat.chat_type or "?"
             title = chat.title or ""
             print(f"  {chat.chat_id:>16}  {kind:10}  {title}  (last seen {chat.last_seen})")
-        print(f"keep one with: tgpipe chats allow ID {where}")
+        print(f"keep one with: {tgpipe_command()} chats allow ID {where}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -163,3 +163,21 @@ def fault_config(args: argparse.Namespace) -> FaultConfig:
         archiver_timeout_rate=args.archiver_timeout_rate,
         seed=args.fault_seed,
     )
+
+
+def tgpipe_command() -> str:
+    """How to run tgpipe from a new shell in this directory: `tgpipe` when the shell finds
+    this very program, else its path (`.venv/bin/tgpipe` after `make`), so printed next
+    steps work copy-pasted."""
+    import shutil
+
+    program = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    if program is None or program.name != "tgpipe" or not program.is_file():
+        return ".venv/bin/tgpipe" if Path(".venv/bin/tgpipe").is_file() else "tgpipe"
+    found = shutil.which("tgpipe")
+    if found is not None and Path(found).resolve() == program:
+        return "tgpipe"
+    try:
+        return str(program.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(program)

@@ -14,6 +14,7 @@ from local.generator import DEFAULT_CHAT_ID, GeneratedUpdate, iter_updates
 from local.query import LocalQueryEngine, QueryError
 from local.stack import LocalStack, StackConfig
 from scripts.cli import CliError
+from scripts.common import tgpipe_command
 from scripts.dashboard import DEFAULT_DASHBOARD_DAYS, local_dashboard
 from scripts.send_updates import send_updates
 
@@ -146,7 +147,9 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(f"lake          {lake.resolve()}/  (data/messages, data/errors, raw/updates)")
     print(f"dashboard     {page}")
-    print(f"query it      tgpipe query --lake {lake} --named <name> or --sql '...'")
+    tgpipe = tgpipe_command()
+    print(f"query it      {tgpipe} query --lake {lake} --named top_senders")
+    print(f"health        {tgpipe} status --lake {lake} --chat-ids {DEFAULT_CHAT_ID}")
     print(f"done in {time.monotonic() - started:.1f} s")
     return 0 if report.failed == 0 else 1
 

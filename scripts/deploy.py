@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from infra import names as n
 from infra.template import template_json
 from scripts.cli import CliError
-from scripts.common import add_chat_ids_argument, chat_ids
+from scripts.common import add_chat_ids_argument, chat_ids, tgpipe_command
 from scripts.package import Package, lambda_package
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -469,7 +469,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"views: {', '.join(views) if views else 'none to create'}")
     print(f"webhook URL: {outputs[n.O_WEBHOOK_URL]}")
     print(
-        "next: tgpipe set-webhook --token-file PATH/TO/TOKEN "
+        f"next: {tgpipe_command()} set-webhook --token-file PATH/TO/TOKEN "
         f"--stack {args.stack} --region {args.region}"
     )
     return 0
