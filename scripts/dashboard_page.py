@@ -766,9 +766,17 @@ header dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px
 header dt { color: var(--muted); }
 header dd { margin: 0; }
 header ul { margin: 0; padding: 0; list-style: none; }
-main { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr));
+main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(520px, 100%), 1fr));
        gap: 16px; padding: 16px 28px 28px; }
-.panel { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; }
+.panel { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px;
+         min-width: 0; overflow-x: auto; }
+header dd { overflow-wrap: anywhere; }
+@media (max-width: 600px) {
+  header { padding: 14px 12px 10px; }
+  main { gap: 10px; padding: 10px 8px 16px; }
+  .panel { padding: 10px 10px; }
+  footer { padding: 0 12px 16px; }
+}
 .panel h2 { margin: 0; font-size: 16px; }
 .question { margin: 2px 0 8px; color: var(--muted); }
 figure { margin: 0; }

@@ -93,3 +93,20 @@ def test_the_demo_dashboard_renders_one_chart_per_query_offline(
     screenshot = tmp_path / "dashboard.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
+def test_the_dashboard_fits_a_phone_and_a_desktop_without_sideways_scrolling(
+    demo_page: Path, browser_page: Any, width: int, height: int
+) -> None:
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(demo_page.resolve().as_uri(), wait_until="load")
+    # THEN the page is no wider than the screen, and every chart is drawn inside it
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for name in query_names():
+        box = page.locator(f'section.panel[data-query="{name}"] svg.chart').first.bounding_box()
+        assert box is not None, name
+        assert box["x"] >= 0, name
+        assert box["x"] + box["width"] <= width, name
+        assert box["width"] >= min(300, width - 60), name
