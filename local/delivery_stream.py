@@ -993,7 +993,8 @@ class _DeliveryWorker:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_delivery_child,
-                initargs=self._arguments,
+                # Our pid, not the child's getppid(): we may die before it starts.
+                initargs=(*self._arguments, os.getpid()),
             )
         return self._pool
 
@@ -1023,14 +1024,35 @@ class _DeliveryWorker:
 _child_stream: LocalDeliveryStream | None = None
 
 
-def _start_delivery_child(lake: str, name: str, settings: dict[str, Any]) -> None:
+def _start_delivery_child(lake: str, name: str, settings: dict[str, Any], parent: int) -> None:
     """Worker initializer: an unspooled stream on the same lake with the default archiver."""
     import signal
 
     global _child_stream
     # Ctrl-C reaches the whole process group; the main process decides when to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent(parent)
     _child_stream = LocalDeliveryStream(Path(lake), name, spooled=False, **settings)
+
+
+#: How often the worker checks that the process that started it is still there.
+PARENT_CHECK_SECONDS: Final = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Exit when the parent dies (SIGKILL included): the pool's queue would keep us waiting.
+
+    The worker's end of the call queue also holds a writer, so a dead parent never
+    gives it EOF. Nothing is lost by leaving: the parent acknowledges only spooled
+    records, and its next start delivers them again (archive keys are per batch).
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _deliver_in_child(batch: list[tuple[str, int, bytes]]) -> tuple[FlushReport, dict[str, int]]:

@@ -6,6 +6,7 @@ import gzip
 import http.client
 import signal
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -199,3 +200,49 @@ def test_demo_runs_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str
     dashboard = (lake / "dashboard.html").resolve()
     assert f"dashboard     {dashboard}" in out
     assert dashboard.read_text(encoding="utf-8").count("<svg") >= 10
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is `pid` (from /proc)."""
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.add(int(status.parent.name))
+    return found
+
+
+def test_a_killed_serve_leaves_no_delivery_worker_behind(tmp_path: Path) -> None:
+    updates = allowed(generate_updates(50, seed=5, duplicate_share=0.0))
+    with serve_process(tmp_path, str(DEFAULT_CHAT_ID), "--buffer-seconds", "1") as (process, url):
+        host = urlsplit(url)
+        connection = http.client.HTTPConnection(host.hostname or "", host.port, timeout=10)
+        for update in updates:
+            assert post(url, update.body, connection) == 200
+        # GIVEN the delivery worker has started (the first flush starts it)
+        deadline = time.monotonic() + 30
+        while not (workers := _children(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert workers, "no delivery worker started"
+        # WHEN serve is SIGKILLed (no chance to stop its worker)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    # THEN the worker exits by itself within seconds
+    deadline = time.monotonic() + 15
+    alive = set(workers)
+    while alive and time.monotonic() < deadline:
+        alive = {pid for pid in alive if Path(f"/proc/{pid}").exists() and not _zombie(pid)}
+        time.sleep(0.2)
+    assert alive == set()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
