@@ -57,9 +57,17 @@ def chat_ids(args: argparse.Namespace) -> frozenset[int]:
             "(group ids are negative; supergroups start with -100)"
         )
     try:
-        return parse_chat_ids(raw, variable="--chat-ids")
+        parsed = parse_chat_ids(raw, variable="--chat-ids")
     except SettingsError as error:
         raise CliError(str(error)) from None
+    people = sorted(chat for chat in parsed if chat > 0)
+    if people:
+        print(
+            f"warning: --chat-ids {','.join(map(str, people))}: positive ids are private chats "
+            "with one person; groups are negative (supergroups and channels start with -100)",
+            file=sys.stderr,
+        )
+    return parsed
 
 
 def _lake_keeps_chats(lake: Path) -> bool:

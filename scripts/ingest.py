@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from scripts.common import (
     chat_ids,
     fault_config,
     progress_bar,
+    tgpipe_command,
 )
 
 #: Concurrent handler calls: the delivery stream fsyncs once per group of them
@@ -127,12 +129,34 @@ def stack_config(
     return StackConfig(lake, allowed, faults=faults or FaultConfig(), delivery_process=True)
 
 
+def ignored_chats_lines(lake: Path, allowed: frozenset[int], since: str) -> list[str]:
+    """Name the groups whose updates were ignored in this run, and how to keep one."""
+    from local.allowlist_store import DirectoryStore
+
+    seen = [chat for chat in DirectoryStore(lake).seen().values() if chat.last_seen >= since]
+    if not seen:
+        return ["ignored updates came from private chats or updates without a chat"]
+    lines = ["ignored: updates from groups not kept:"]
+    for chat in sorted(seen, key=lambda c: c.chat_id)[:10]:
+        title = f' "{chat.title}"' if chat.title else ""
+        lines.append(f"  {chat.chat_id}{title} ({chat.chat_type or 'unknown type'})")
+        for chat_id in allowed:
+            if chat_id > 0 and chat.chat_id == int(f"-100{chat_id}"):
+                lines.append(
+                    f"  --chat-ids {chat_id} looks like this group without its -100 prefix: "
+                    f"use {chat.chat_id}"
+                )
+    lines.append(f"keep one with: {tgpipe_command()} chats allow ID --lake {lake}")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     """Ingest the files, flush, print counts; 1 if any update was refused."""
     allowed = chat_ids(args)
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         raise CliError(f"no such file: {', '.join(missing)}")
+    started = datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with LocalStack(stack_config(args.lake, allowed, fault_config(args))) as stack:
         with progress_bar(sum(f.stat().st_size for f in args.files)) as advance:
             report = ingest(stack, args.files, advance)
@@ -148,6 +172,9 @@ def run(args: argparse.Namespace) -> int:
         f"accepted {forwarded}, ignored {ignored}, "
         f"rejected {report.rejected}, failed {report.failed}"
     )
+    if ignored:
+        for line in ignored_chats_lines(args.lake, allowed, started):
+            print(line)
     print(
         f"lake {args.lake}: {stats.rows_written} rows written, {stats.raw_objects} raw objects, "
         f"{stats.processing_failed + stats.conversion_failed} error records"

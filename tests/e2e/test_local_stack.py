@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import http.client
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -246,3 +248,36 @@ def _zombie(pid: int) -> bool:
         return "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return False
+
+
+def test_chat_ids_without_the_minus_100_prefix_are_named_and_corrected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "one.ndjson"
+    write_ndjson(source, allowed(generate_updates(5, seed=2, duplicate_share=0.0)))
+    prefixless = str(DEFAULT_CHAT_ID).removeprefix("-100")
+    assert (
+        main(["ingest", str(source), "--lake", str(tmp_path / "lake"), "--chat-ids", prefixless])
+        == 0
+    )
+    captured = capsys.readouterr()
+    assert "positive ids are private chats" in captured.err
+    assert "accepted 0, ignored 5" in captured.out
+    assert f"  {DEFAULT_CHAT_ID} " in captured.out
+    assert f"--chat-ids {prefixless} looks like this group without its -100 prefix" in captured.out
+    assert "chats allow ID --lake" in captured.out
+
+
+def test_a_large_ingest_prints_only_its_summary(tmp_path: Path) -> None:
+    # Metrics are counted, never printed: standard output stays the two summary lines.
+    source = tmp_path / "big.ndjson"
+    write_ndjson(source, allowed(generate_updates(3000, seed=4)))
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "ingest", str(source), "--lake", str(tmp_path / "l"),
+         "--chat-ids", str(DEFAULT_CHAT_ID)],
+        cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["accepted", "lake"]
+    assert "_aws" not in result.stdout + result.stderr
