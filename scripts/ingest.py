@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gzip
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -55,15 +56,57 @@ class IngestReport:
     bad_lines: list[str] = field(default_factory=list)
 
 
-def read_updates(path: Path) -> Iterator[SourceUpdate]:
-    """A file holding one update JSON (pretty or not) or NDJSON, one update per line."""
+#: What a directory given to ingest contributes: update files, plain or gzip.
+SOURCE_PATTERNS = ("*.json", "*.ndjson", "*.jsonl", "*.json.gz", "*.ndjson.gz", "*.jsonl.gz")
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def expand_sources(paths: list[Path]) -> list[Path]:
+    """The files to read: each file as given, each directory's update files (recursively)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted({f for pattern in SOURCE_PATTERNS for f in path.rglob(pattern)})
+            if not found:
+                raise CliError(f"{path} holds no update files ({', '.join(SOURCE_PATTERNS)})")
+            files.extend(f for f in found if f.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise CliError(f"no such file or directory: {path}")
+    return files
+
+
+def _file_bytes(path: Path) -> bytes:
     data = path.read_bytes()
+    if data[:2] == _GZIP_MAGIC:
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError) as error:
+            raise CliError(f"{path}: not a readable gzip file ({error})") from None
+    return data
+
+
+def read_updates(path: Path) -> Iterator[SourceUpdate]:
+    """Updates from one file: one update JSON (pretty or not), NDJSON (the raw archive's
+    gzip NDJSON too), a JSON array of updates, or a pasted getUpdates response."""
+    data = _file_bytes(path)
     try:
         whole = jsoncodec.loads(data)
     except jsoncodec.InvalidJson:
         whole = None
+    if isinstance(whole, dict) and "update_id" not in whole and "ok" in whole:
+        if whole.get("ok") is not True or not isinstance(whole.get("result"), list):
+            description = whole.get("description") or "no result list"
+            raise CliError(f"{path}: a Bot API answer without updates ({description})")
+        whole = whole["result"]
     if isinstance(whole, dict):
         yield SourceUpdate(data.strip(), path, 1)
+        return
+    if isinstance(whole, list):
+        # A JSON array (or getUpdates' result): each element, re-encoded compactly.
+        for number, element in enumerate(whole, start=1):
+            yield SourceUpdate(jsoncodec.dumps(element), path, number)
         return
     for number, line in enumerate(data.split(b"\n"), start=1):
         if line.strip():
@@ -153,13 +196,11 @@ def ignored_chats_lines(lake: Path, allowed: frozenset[int], since: str) -> list
 def run(args: argparse.Namespace) -> int:
     """Ingest the files, flush, print counts; 1 if any update was refused."""
     allowed = chat_ids(args)
-    missing = [str(f) for f in args.files if not f.is_file()]
-    if missing:
-        raise CliError(f"no such file: {', '.join(missing)}")
+    files = expand_sources(args.files)
     started = datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with LocalStack(stack_config(args.lake, allowed, fault_config(args))) as stack:
-        with progress_bar(sum(f.stat().st_size for f in args.files)) as advance:
-            report = ingest(stack, args.files, advance)
+        with progress_bar(sum(f.stat().st_size for f in files)) as advance:
+            report = ingest(stack, files, advance)
         stack.flush()
         stats = stack.stats()
         forwarded = stack.metrics.count(c.METRIC_ACCEPTED)
@@ -186,11 +227,19 @@ def register(subparsers: Any) -> None:
     """Add `ingest`."""
     parser = subparsers.add_parser(
         "ingest",
-        help="push update files (one JSON each, or NDJSON) through the handlers into a lake",
+        help="push update files (JSON, NDJSON, gzip, arrays, getUpdates answers, directories) "
+        "through the handlers into a lake",
         description="Push updates through the webhook handler and the local delivery stream "
         "into the lake, exactly as HTTP requests would go, then flush.",
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE_OR_DIR",
+        help="update files: one update JSON, NDJSON (gzip too, e.g. the raw archive), a JSON "
+        "array, a pasted getUpdates response; a directory takes every such file in it",
+    )
     add_lake_argument(parser)
     add_chat_ids_argument(parser)
     add_fault_arguments(parser)
