@@ -201,9 +201,16 @@ def transpile(sql: str) -> str:
         raise QueryError(_one_line(str(error))) from None
 
 
+#: Lines of a DuckDB error worth keeping after its first: the engine's own suggestions.
+_HINTS: Final = ("Did you mean", "Candidate bindings", "Candidate tables", "HINT")
+
+
 def _one_line(message: str) -> str:
     lines = [line.strip() for line in _ANSI_ESCAPE.sub("", message).splitlines() if line.strip()]
-    return lines[0] if lines else "query failed"
+    if not lines:
+        return "query failed"
+    hints = [line for line in lines[1:] if line.startswith(_HINTS)]
+    return " ".join([lines[0], *hints])
 
 
 def _parse_error_line(error: ParseError) -> str:

@@ -189,3 +189,34 @@ def tgpipe_command() -> str:
         return str(program.relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(program)
+
+
+#: What makes a directory a lake: the two bucket folders.
+LAKE_FOLDERS = ("data", "raw")
+
+
+def is_lake(path: Path) -> bool:
+    """Whether `path` is a lake directory (it holds data/ or raw/)."""
+    return path.is_dir() and any((path / folder).is_dir() for folder in LAKE_FOLDERS)
+
+
+def checked_lake(lake: Path) -> Path:
+    """`lake` when it is a lake; else a CliError naming the lake nearby, if there is one."""
+    if is_lake(lake):
+        return lake
+    if lake.exists() and not lake.is_dir():
+        raise CliError(f"--lake {lake} is a file, not a lake directory")
+    nearby: list[Path] = []
+    for candidate in (lake.parent, lake.parent.parent):
+        if candidate != lake and is_lake(candidate):
+            nearby.append(candidate)
+            break
+    if lake.is_dir():
+        nearby += sorted(child for child in lake.iterdir() if is_lake(child))[:3]
+    if nearby:
+        names = " or ".join(f"--lake {path}" for path in nearby)
+        raise CliError(f"{lake} is not a lake (no data/ or raw/ in it); did you mean {names}?")
+    raise CliError(
+        f"no lake at {lake} (a lake holds data/ and raw/; run `{tgpipe_command()} demo` "
+        "or `ingest` first)"
+    )

@@ -22,6 +22,7 @@ from glue_schema.views import (
     render,
 )
 from scripts.cli import CliError
+from scripts.common import checked_lake
 from scripts.dashboard_page import PageContext, QueryResult, format_scanned, render_page
 
 DEFAULT_DASHBOARD_DAYS: Final = 30
@@ -191,11 +192,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         if args.workgroup or args.database or args.region:
             raise CliError("--workgroup, --database and --region go with --athena, not --lake")
-        lake: Path = args.lake
-        if not lake.is_dir():
-            raise CliError(
-                f"no lake directory at {lake} (run `tgpipe demo` or `tgpipe ingest` first)"
-            )
+        lake: Path = checked_lake(args.lake)
         from local.query import QueryError
 
         try:

@@ -22,6 +22,7 @@ from glue_schema.views import (
     query_sql,
 )
 from scripts.cli import CliError
+from scripts.common import checked_lake
 
 FORMATS = ("table", "csv", "json")
 
@@ -37,10 +38,13 @@ def register(subparsers: Any) -> None:
             "filled from --days and --tz."
         ),
     )
-    parser.add_argument("--lake", required=True, type=Path, help="the local lake directory")
+    parser.add_argument("--lake", type=Path, help="the local lake directory (not for --tables)")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--sql", help="the query text")
     source.add_argument("--named", metavar="NAME", help="run glue_schema/queries/NAME.sql")
+    source.add_argument(
+        "--tables", action="store_true", help="list the tables and views with their columns"
+    )
     parser.add_argument("--format", choices=FORMATS, default="table", help="output (default table)")
     parser.add_argument(
         "--days",
@@ -59,9 +63,15 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: duckdb and sqlglot load only when this command runs.
     from local.query import LocalQueryEngine, QueryError
 
-    lake: Path = args.lake
-    if not lake.is_dir():
-        raise CliError(f"no lake directory at {lake} (run `tgpipe demo` or `tgpipe ingest` first)")
+    if args.tables:
+        printer = {"table": print_table, "csv": print_csv, "json": print_json}[args.format]
+        printer(["table", "column", "type"], table_listing())
+        return 0
+    if args.sql is None and args.named is None:
+        raise CliError("what to run? --sql '...', --named NAME, or --tables to list the columns")
+    if args.lake is None:
+        raise CliError("which lake? pass --lake DIR (the demo's is demo-lake)")
+    lake = checked_lake(args.lake)
     try:
         sql = query_sql(args.named) if args.named else args.sql
         parameters = QueryParameters(days=args.days, tz=args.tz)
@@ -74,6 +84,22 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from None
     {"table": print_table, "csv": print_csv, "json": print_json}[args.format](columns, rows)
     return 0
+
+
+def table_listing() -> list[tuple[str, str, str]]:
+    """(table or view, column, type) of everything a query can read, as Athena names them."""
+    from glue_schema import MESSAGES, RAW_UPDATES
+    from glue_schema.views import VIEW_EXTRA_COLUMNS, VIEW_NAMES
+    from local.query import table_columns
+
+    rows = [("messages", name, kind) for name, kind in table_columns(MESSAGES)]
+    rows += [("raw_updates", name, kind) for name, kind in table_columns(RAW_UPDATES)]
+    message_columns = table_columns(MESSAGES)
+    for view in VIEW_NAMES:
+        data, partition = message_columns[:-1], message_columns[-1]
+        extra = [(name, "BIGINT") for name in VIEW_EXTRA_COLUMNS]
+        rows += [(view, name, kind) for name, kind in [*data, *extra, partition]]
+    return rows
 
 
 def json_value(value: Any) -> Any:

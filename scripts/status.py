@@ -270,9 +270,9 @@ def gather_lake(facts: Facts, lake: Path, configured: frozenset[int] = frozenset
     from local.allowlist_store import DirectoryStore
     from local.delivery_stream import spooled_record_count
     from local.query import LocalQueryEngine, QueryError
+    from scripts.common import checked_lake
 
-    if not (lake / "data").is_dir() and not (lake / "raw").is_dir():
-        raise CliError(f"no lake at {lake} (it holds data/ and raw/; is the path one level off?)")
+    checked_lake(lake)
     try:
         with LocalQueryEngine(lake) as engine:
             _, rows = engine.query("SELECT max(received_at) FROM messages")

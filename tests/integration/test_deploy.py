@@ -28,6 +28,7 @@ from infra import names as n
 from scripts import deploy
 from scripts import package as packaging
 from scripts.cli import CliError, main
+from scripts.common import tgpipe_command
 
 REGION = "eu-west-1"
 STACK = "tgpipe-test"
@@ -194,7 +195,7 @@ def test_first_deploy_creates_the_stack_by_change_set_and_says_what_next(
     assert "  Add     Topic" in out  # the change set summary
     assert f"stack {STACK}: CREATE_COMPLETE" in out
     assert "webhook URL: https://abc.execute-api.eu-west-1.amazonaws.com/webhook" in out
-    assert f"next: tgpipe set-webhook --token-file PATH/TO/TOKEN --stack {STACK}" in out
+    assert f"next: {tgpipe_command()} set-webhook --token-file PATH/TO/TOKEN --stack {STACK}" in out
     assert _parameters() == {
         n.P_CODE_BUCKET: ARTIFACTS,
         n.P_CODE_KEY: package.key,
