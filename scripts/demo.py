@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from functions import constants as c
-from glue_schema.views import QueryParameters
+from glue_schema.views import QueryParameters, query_sql
 from local.generator import DEFAULT_CHAT_ID, GeneratedUpdate, iter_updates
 from local.query import LocalQueryEngine, QueryError
 from local.stack import LocalStack, StackConfig
 from scripts.cli import CliError
 from scripts.common import tgpipe_command
-from scripts.dashboard import DEFAULT_DASHBOARD_DAYS, local_dashboard
+from scripts.dashboard import local_dashboard
 from scripts.send_updates import send_updates
 
 DEFAULT_LAKE = Path("demo-lake")
@@ -25,20 +26,28 @@ DEFAULT_COUNT = 1500
 RECENT_MARGIN_SECONDS = 3600
 DASHBOARD_FILE = "dashboard.html"
 
+#: The page's own queries the terminal report shows: same SQL, same window, same names.
 REPORT_QUERIES = {
-    "messages by type": (
-        "SELECT message_type, count(*) AS messages FROM messages_unique "
-        "GROUP BY message_type ORDER BY messages DESC LIMIT 6"
-    ),
-    "top hashtags": (
-        "SELECT tag, count(*) AS uses FROM messages_current CROSS JOIN UNNEST(hashtags) AS t(tag) "
-        "GROUP BY tag ORDER BY uses DESC, tag LIMIT 5"
-    ),
-    "busiest senders": (
-        "SELECT user_id, count(*) AS messages FROM messages_unique WHERE user_id IS NOT NULL "
-        "GROUP BY user_id ORDER BY messages DESC LIMIT 3"
-    ),
+    "message_types": "messages by type",
+    "top_hashtags": "top hashtags",
+    "top_senders": "top senders",
 }
+REPORT_ROWS = 5
+
+
+def window_days(updates: Sequence[GeneratedUpdate], now: float) -> int:
+    """The dashboard window (calendar days in UTC, today included) that holds the conversation."""
+    first = min((u.date for u in updates), default=int(now))
+    return (int(now) // 86400) - (first // 86400) + 1
+
+
+def _report_row(name: str, row: tuple[Any, ...]) -> str:
+    if name == "top_senders":
+        # (user_id, first_name, username, messages): the name the page shows.
+        user_id, first_name, username, messages = row
+        handle = f" (@{username})" if username else ""
+        return f"{first_name or user_id}{handle}: {messages}"
+    return f"{row[0]}: {row[1]}"
 
 
 def prepare_lake(lake: Path) -> None:
@@ -128,19 +137,23 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"raw archive   {stats.raw_objects} gzip NDJSON objects")
     print(f"error records {stats.processing_failed + stats.conversion_failed}")
+    days = window_days(updates, time.time())
+    parameters = QueryParameters(days=days)
     with LocalQueryEngine(lake) as engine:
         try:
             unique = _count(engine, "SELECT count(*) FROM messages_unique")
             print(f"messages_unique {unique} rows ({len(distinct)} distinct update ids sent)")
-            for title, sql in REPORT_QUERIES.items():
-                _, rows = engine.query(sql)
-                shown = ", ".join(f"{row[0]}: {row[1]}" for row in rows)
-                print(f"{title:15} {shown}")
+            print(
+                f"as on the page (the last {days} days, each message once with its edits, "
+                "posts only where the query says so):"
+            )
+            for name, title in REPORT_QUERIES.items():
+                _, rows = engine.query(query_sql(name), parameters)
+                shown = ", ".join(_report_row(name, row) for row in rows[:REPORT_ROWS])
+                print(f"  {title:15} {shown}")
         except QueryError as error:
             raise CliError(f"query failed: {error}", exit_code=1) from None
-    page, results = local_dashboard(
-        lake, lake / DASHBOARD_FILE, QueryParameters(days=DEFAULT_DASHBOARD_DAYS)
-    )
+    page, results = local_dashboard(lake, lake / DASHBOARD_FILE, parameters)
     failed = [r.name for r in results if r.error is not None]
     if failed:
         raise CliError(f"dashboard queries failed: {', '.join(failed)} (see {page})", exit_code=1)
@@ -148,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"lake          {lake.resolve()}/  (data/messages, data/errors, raw/updates)")
     print(f"dashboard     {page}")
     tgpipe = tgpipe_command()
-    print(f"query it      {tgpipe} query --lake {lake} --named top_senders")
+    print(f"query it      {tgpipe} query --lake {lake} --named top_senders --days {days}")
     print(f"health        {tgpipe} status --lake {lake} --chat-ids {DEFAULT_CHAT_ID}")
     print(f"done in {time.monotonic() - started:.1f} s")
     return 0 if report.failed == 0 else 1

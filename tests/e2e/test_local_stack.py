@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -202,6 +203,31 @@ def test_demo_runs_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str
     dashboard = (lake / "dashboard.html").resolve()
     assert f"dashboard     {dashboard}" in out
     assert dashboard.read_text(encoding="utf-8").count("<svg") >= 10
+
+
+def test_the_demos_window_fits_its_data_and_its_report_matches_the_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    from local.query import LocalQueryEngine
+
+    lake = tmp_path / "demo"
+    assert main(["demo", "--lake", str(lake), "--count", "800"]) == 0
+    out = capsys.readouterr().out
+    # THEN the window is the days the conversation spans, not a fixed month
+    days = int(re.search(r"the last (\d+) days", out).group(1))  # type: ignore[union-attr]
+    with LocalQueryEngine(lake) as engine:
+        _, rows = engine.query("SELECT min(sent_at) FROM messages")
+    first = rows[0][0]
+    span = (datetime.now(tz=UTC).date() - first.date()).days + 1
+    assert days == span <= 5
+    page = (lake / "dashboard.html").read_text(encoding="utf-8")
+    assert f"last {days} days" in page
+    # AND the report's top sender is the page's, by the same name
+    top = re.search(r"top senders +([^:(]+?)(?: \(@\w+\))?: (\d+)", out)
+    assert top is not None
+    assert top.group(1) in page
 
 
 def _children(pid: int) -> set[int]:
