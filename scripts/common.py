@@ -220,3 +220,14 @@ def checked_lake(lake: Path) -> Path:
         f"no lake at {lake} (a lake holds data/ and raw/; run `{tgpipe_command()} demo` "
         "or `ingest` first)"
     )
+
+
+def writable_lake(lake: Path) -> Path:
+    """`lake`, created if needed, for commands that write one (serve, ingest, poll)."""
+    if lake.exists() and not lake.is_dir():
+        raise CliError(f"--lake {lake} is a file, not a directory")
+    try:
+        lake.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CliError(f"cannot create the lake {lake}: {error.strerror}") from None
+    return lake

@@ -26,6 +26,7 @@ from scripts.common import (
     fault_config,
     progress_bar,
     tgpipe_command,
+    writable_lake,
 )
 
 #: Concurrent handler calls: the delivery stream fsyncs once per group of them
@@ -195,6 +196,7 @@ def ignored_chats_lines(lake: Path, allowed: frozenset[int], since: str) -> list
 
 def run(args: argparse.Namespace) -> int:
     """Ingest the files, flush, print counts; 1 if any update was refused."""
+    writable_lake(args.lake)
     allowed = chat_ids(args)
     files = expand_sources(args.files)
     started = datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -35,7 +35,13 @@ from functions.telegram import CHAT_KINDS, KEPT_UPDATE_KINDS, as_int64, as_objec
 from local.stack import LocalStack, StackConfig
 from scripts.botapi import BotApi, BotApiError, add_token_arguments, read_token
 from scripts.cli import CliError
-from scripts.common import CHAT_IDS_ENV, add_chat_ids_argument, add_lake_argument, chat_ids
+from scripts.common import (
+    CHAT_IDS_ENV,
+    add_chat_ids_argument,
+    add_lake_argument,
+    chat_ids,
+    writable_lake,
+)
 
 #: Telegram's recommended long-poll wait; the HTTP read timeout must outlast it.
 DEFAULT_POLL_TIMEOUT: Final = 50
@@ -484,6 +490,7 @@ def run(args: argparse.Namespace) -> int:
     """Poll into the lake until Ctrl-C / SIGTERM, then flush; or list chats without --chat-ids."""
     if args.timeout < 1:
         raise CliError(f"--timeout must be at least 1 second, got {args.timeout}")
+    writable_lake(args.lake)
     token = read_token(args)
     api = BotApi(token, args.api_base, timeout=args.timeout + HTTP_GRACE_SECONDS)
     choosing = not (args.chat_ids or os.environ.get(CHAT_IDS_ENV, "").strip())

@@ -21,6 +21,8 @@ from scripts.common import (
     fault_config,
     port_number,
     positive_float,
+    tgpipe_command,
+    writable_lake,
 )
 
 DEFAULT_PORT = 8080
@@ -28,6 +30,7 @@ DEFAULT_PORT = 8080
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM, then flush and print what was received."""
+    writable_lake(args.lake)
     allowed = chat_ids(args)
     secret = args.secret or os.environ.get(SECRET_ENV) or new_secret()
     config = StackConfig(
@@ -61,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         if recovered:
             print(f"recovered {recovered} spooled updates from an earlier run")
         print(
-            f"try: TGPIPE_WEBHOOK_SECRET={secret} tgpipe send-updates --url {http.url} --count 100",
+            f"try: TGPIPE_WEBHOOK_SECRET={secret} {tgpipe_command()} send-updates "
+            f"--url {http.url} --count 100",
             flush=True,
         )
         stop.wait()
@@ -76,6 +80,19 @@ def run(args: argparse.Namespace) -> int:
     )
     if config.faults.enabled:
         print(f"injected faults: {stack.faults.counts()}", flush=True)
+    from local.delivery_stream import spooled_record_count
+
+    waiting = spooled_record_count(args.lake)
+    kept = "every acknowledged update is in the lake"
+    if waiting:
+        kept = (
+            f"{waiting} acknowledged updates wait in the spool and are delivered on the next start"
+        )
+    print(
+        f"stopped: {kept}; running serve again on {args.lake} is safe "
+        "(nothing is lost or doubled in messages_unique)",
+        flush=True,
+    )
     return 0
 
 

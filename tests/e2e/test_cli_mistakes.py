@@ -86,3 +86,14 @@ def test_tables_lists_every_table_and_view_with_its_columns() -> None:
 def test_query_without_a_lake_says_which_flag(tmp_path: Path) -> None:
     error = one_line_error(tgpipe("query", "--named", "top_senders"))
     assert error == "tgpipe query: which lake? pass --lake DIR (the demo's is demo-lake)"
+
+
+def test_a_lake_under_a_file_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    error = one_line_error(tgpipe("serve", "--lake", str(blocker / "x"), "--chat-ids", "-1001"))
+    assert error == f"tgpipe serve: cannot create the lake {blocker / 'x'}: Not a directory"
+    error = one_line_error(
+        tgpipe("ingest", str(blocker), "--lake", str(blocker), "--chat-ids", "-1001")
+    )
+    assert error == f"tgpipe ingest: --lake {blocker} is a file, not a directory"

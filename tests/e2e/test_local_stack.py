@@ -45,8 +45,11 @@ def test_updates_sent_over_http_land_as_parquet_and_raw(tmp_path: Path) -> None:
         report = send_updates(url, [u.body for u in updates], secret=SECRET, concurrency=8)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
+        stdout = process.stdout.read() if process.stdout else ""
     # THEN every update was answered 200, and each accepted one is in Parquet and raw
     assert report.status_counts == {200: len(updates)}
+    # AND the server said what it kept and that starting it again is safe
+    assert "stopped: every acknowledged update is in the lake; running serve again" in stdout
     kept = allowed(updates)
     assert sorted(parquet_update_ids(tmp_path)) == sorted(u.update_id for u in kept)
     assert sorted(raw_lines(tmp_path)) == sorted(u.body for u in kept)
