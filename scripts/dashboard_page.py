@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 #: Chart size in SVG user units; the SVG scales to the panel's width.
 WIDTH: Final = 640
@@ -187,7 +188,8 @@ def _legend(names: Sequence[str]) -> str:
         shown = truncate(name, 32)
         parts.append(
             f'<rect x="{_fmt(x)}" y="6" width="10" height="10" fill="{PALETTE[index % len(PALETTE)]}"/>'
-            f'<text class="legend" x="{_fmt(x + 14)}" y="15">{_e(shown)}</text>'
+            f'<text class="legend" x="{_fmt(x + 14)}" y="15">{_e(shown)}'
+            f"<title>{_e(name)}</title></text>"
         )
         x += 14 + 7 * len(shown) + 18
     return "".join(parts)
@@ -272,7 +274,7 @@ def bar_chart(
         x = MARGIN_LEFT + slot * (index + 0.5)
         parts.append(
             f'<text class="tick" x="{_fmt(x)}" y="{_fmt(plot_bottom + 16)}" text-anchor="middle">'
-            f"{_e(truncate(category, 10))}</text>"
+            f"{_e(truncate(category, 10))}<title>{_e(category)}</title></text>"
         )
     parts.append(
         f'<line class="axis" x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" '
@@ -811,7 +813,8 @@ def render_page(results: Sequence[QueryResult], context: PageContext) -> str:
         )
     else:
         chats = "<li>no messages in this window</li>"
-    generated = context.generated_at.astimezone(dt.UTC)
+    # The reader's zone, as every chart: the same instant, written where they are.
+    generated = context.generated_at.astimezone(ZoneInfo(context.tz))
     scanned = [r.data_scanned_bytes for r in results if r.data_scanned_bytes is not None]
     scanned_row = (
         f"<dt>data scanned</dt><dd>{_e(format_scanned(sum(scanned)))} "
@@ -833,7 +836,7 @@ def render_page(results: Sequence[QueryResult], context: PageContext) -> str:
         f"{context.window_start.isoformat()} to {context.window_end.isoformat()}</dd>"
         f"<dt>time zone</dt><dd>{_e(context.tz)}</dd>"
         f'<dt>generated</dt><dd><time datetime="{generated.isoformat(timespec="seconds")}">'
-        f"{generated:%Y-%m-%d %H:%M:%S} UTC</time></dd>"
+        f"{generated:%Y-%m-%d %H:%M:%S} {_e(context.tz)}</time></dd>"
         f"<dt>source</dt><dd>{_e(context.source)}</dd>{scanned_row}{failed_row}"
         f"</dl></header><main>{panels}</main>"
         "<footer>Days, hours and weekdays are in the time zone above. Messages are counted "

@@ -216,7 +216,8 @@ def test_the_header_states_chats_window_zone_and_generation_time() -> None:
     assert "-1009876543210" in header
     assert "last 30 days: 2026-02-09 to 2026-03-10" in header
     assert "America/Sao_Paulo" in header
-    assert "2026-03-10 15:04:05 UTC" in header
+    # In the page's zone, as every chart.
+    assert "2026-03-10 12:04:05 America/Sao_Paulo" in header
 
 
 def test_unknown_chats_are_said_to_be_unknown() -> None:
@@ -302,3 +303,12 @@ def test_format_duration(seconds: float | None, text: str) -> None:
 )
 def test_sender_name(parts: tuple[int, str | None, str | None], name: str) -> None:
     assert sender_name(*parts) == name
+
+
+def test_a_name_cut_to_fit_keeps_its_full_text_as_a_tooltip() -> None:
+    from scripts.dashboard_page import _legend
+
+    long_title = "Grupo de Vendas e Trocas da Zona Leste de São Paulo 🇧🇷"
+    legend = _legend([long_title, "Outro"])
+    assert "…" in legend
+    assert f"<title>{long_title}</title>" in legend
