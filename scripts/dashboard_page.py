@@ -668,14 +668,49 @@ def chart_text_lengths(result: QueryResult, context: PageContext) -> str:
     )
 
 
+def chart_languages(result: QueryResult, context: PageContext) -> str:
+    """Ranked bars of the posters' app languages."""
+    return _ranked(result, "language", "senders", "people posting")
+
+
+TOTALS: Final = (
+    ("messages", "messages"),
+    ("active_senders", "people posting"),
+    ("joins", "joined"),
+    ("leaves", "left"),
+)
+
+
+def chart_totals(result: QueryResult, context: PageContext) -> str:
+    """The window's headline numbers side by side, as Telegram's statistics page opens."""
+    label = result_title(result.name)
+    if not list(_Rows(result, *(column for column, _ in TOTALS))):
+        return _no_data(70, label, "totals")
+    row = _single_row(result, *(column for column, _ in TOTALS))
+    slot = WIDTH / len(TOTALS)
+    cells = []
+    for index, (column, label) in enumerate(TOTALS):
+        value = row[column]
+        shown = "—" if value is None else f"{as_number(value):,.0f}"
+        x = _fmt(slot * (index + 0.5))
+        cells.append(
+            f'<text class="headline" x="{x}" y="34" text-anchor="middle" '
+            f'style="font-size:26px">{_e(shown)}</text>'
+            f'<text class="axis-label" x="{x}" y="58" text-anchor="middle">{_e(label)}</text>'
+        )
+    return _svg_open(70, label, "totals") + "".join(cells) + "</svg>"
+
+
 ChartBuilder = Callable[[QueryResult, PageContext], str]
 
 #: Title and chart of each dashboard query, in page order.
 CHARTS: Final[dict[str, tuple[str, ChartBuilder]]] = {
+    "totals": ("At a glance", chart_totals),
     "messages_per_day": ("Messages per day", chart_messages_per_day),
     "daily_active_senders": ("Daily active senders", chart_daily_active_senders),
     "activity_heatmap": ("When people post: hour × weekday", chart_activity_heatmap),
     "top_senders": ("Top senders", chart_top_senders),
+    "languages": ("Languages of the people posting", chart_languages),
     "message_types": ("Message types", chart_message_types),
     "text_lengths": ("Text length", chart_text_lengths),
     "top_hashtags": ("Top hashtags", chart_top_hashtags),
@@ -773,6 +808,8 @@ main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(520px,
 .panel { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px;
          min-width: 0; overflow-x: auto; }
 header dd { overflow-wrap: anywhere; }
+section.panel[data-query="totals"] { grid-column: 1 / -1; }
+section.panel[data-query="totals"] svg.chart { max-width: 720px; margin: 0 auto; }
 @media (max-width: 600px) {
   header { padding: 14px 12px 10px; }
   main { gap: 10px; padding: 10px 8px 16px; }

@@ -80,11 +80,13 @@ def test_the_demo_dashboard_renders_one_chart_per_query_offline(
         box = charts.first.bounding_box()
         assert box is not None, name
         assert box["width"] > 300, name
-        assert box["height"] > 80, name
+        # The headline row of totals is one line of numbers; every chart is taller.
+        assert box["height"] > (40 if name == "totals" else 80), name
     assert page.locator("svg.chart").count() == len(query_names())
     assert page.locator(".error").count() == 0
     # AND the data is there: bars, and the heatmap's 7 x 24 cells
-    assert page.locator('section[data-query="messages_per_day"] rect.bar').count() >= 30
+    # (the demo's window is the few days its conversation spans: a bar a day)
+    assert page.locator('section[data-query="messages_per_day"] rect.bar').count() >= 2
     assert page.locator('section[data-query="activity_heatmap"] rect.cell').count() == 7 * 24
     assert "Vendas Brasil" in page.locator("header").inner_text()
     # AND nothing but the file itself was requested, and nothing complained

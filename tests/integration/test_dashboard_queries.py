@@ -56,6 +56,8 @@ REQUIRED_QUERIES = {
     "edits",
     "replies",
     "text_lengths",
+    "languages",
+    "totals",
 }
 ZONES = ("UTC", "America/Sao_Paulo")
 #: Offsets for the copies planted outside the dt range (see the fixture).
@@ -298,6 +300,33 @@ def test_top_senders(engine: LocalQueryEngine, fixture_lake: FixtureLake) -> Non
     assert run(engine, "top_senders") == expected
 
 
+def test_languages_count_people_posting_per_app_language(
+    engine: LocalQueryEngine, fixture_lake: FixtureLake
+) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, "UTC")
+    people: dict[str, set[int]] = {}
+    for update in oracle.posted:
+        language = payload(update)["from"].get("language_code") or "unknown"
+        people.setdefault(language, set()).add(update.user_id)
+    expected = ranked(Counter({k: len(v) for k, v in people.items()}), 15)
+    assert len(expected) >= 2
+    assert run(engine, "languages") == expected
+
+
+def test_totals_are_posts_people_joins_and_leaves(
+    engine: LocalQueryEngine, fixture_lake: FixtureLake
+) -> None:
+    oracle = Oracle(fixture_lake.updates, 30, "America/Sao_Paulo")
+    joins = sum(
+        len(payload(u)["new_chat_members"])
+        for u in oracle.current
+        if u.message_type == "new_chat_members"
+    )
+    leaves = sum(1 for u in oracle.current if u.message_type == "left_chat_member")
+    expected = [(len(oracle.posted), len({u.user_id for u in oracle.posted}), joins, leaves)]
+    assert run(engine, "totals", tz="America/Sao_Paulo") == expected
+
+
 def test_message_types(engine: LocalQueryEngine, fixture_lake: FixtureLake) -> None:
     oracle = Oracle(fixture_lake.updates, 30, "UTC")
     expected = ranked(Counter(u.message_type for u in oracle.current), 100)
@@ -470,4 +499,4 @@ def test_tgpipe_dashboard_without_a_lake_is_one_line(
 ) -> None:
     code = main(["dashboard", "--lake", str(tmp_path / "nope"), "-o", str(tmp_path / "p.html")])
     assert code == 2
-    assert "no lake directory" in capsys.readouterr().err
+    assert "no lake at" in capsys.readouterr().err

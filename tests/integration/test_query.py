@@ -421,4 +421,4 @@ def test_cli_missing_lake_is_one_line_and_exit_2(
 ) -> None:
     code, _, err = run_cli(capsys, "--lake", str(tmp_path / "absent"), "--sql", "SELECT 1")
     assert code == 2
-    assert "no lake directory" in err
+    assert "no lake at" in err

@@ -82,6 +82,13 @@ def sample_results() -> list[QueryResult]:
         ),
         QueryResult("top_hashtags", "Tags?", ["hashtag", "uses"], [("#oferta", 7), (HOSTILE, 3)]),
         QueryResult("top_mentions", "Mentions?", ["mention", "uses"], [("@ana", 2)]),
+        QueryResult(
+            "totals",
+            "At a glance?",
+            ["messages", "active_senders", "joins", "leaves"],
+            [(1520, 87, 12, 3)],
+        ),
+        QueryResult("languages", "Languages?", ["language", "senders"], [("pt-br", 60), ("en", 4)]),
         QueryResult("top_domains", "Sites?", ["domain", "links"], [("loja.example.com", 4)]),
         QueryResult(
             "joins_leaves", "Joins?", ["day", "joins", "leaves"], [(day(2), 3, 1), (day(0), 0, 2)]
@@ -266,7 +273,8 @@ def test_scanned_bytes_are_reported_per_query_and_in_total() -> None:
     ]
     page = render_page(results, context(source="Athena workgroup w"))
     assert "3.0 MB scanned" in panels(page)["edits"]
-    assert "36.0 MB in 12 queries" in page
+    total = len(sample_results())
+    assert f"{3.0 * total:.1f} MB in {total} queries" in page
 
 
 @pytest.mark.parametrize(
