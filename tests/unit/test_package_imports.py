@@ -27,3 +27,13 @@ def test_handler_import_pulls_in_neither_pyarrow_nor_duckdb(module: str) -> None
     }
     assert "pyarrow" not in imported
     assert "duckdb" not in imported
+
+
+def test_the_license_is_an_spdx_string_so_installs_do_not_warn() -> None:
+    # setuptools warns on every install about the older `license = { text = ... }` table.
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert project["project"]["license"] == "MIT"
+    assert "setuptools>=77" in project["build-system"]["requires"]
