@@ -182,15 +182,18 @@ def ignored_chats_lines(lake: Path, allowed: frozenset[int], since: str) -> list
         return ["ignored updates came from private chats or updates without a chat"]
     lines = ["ignored: updates from groups not kept:"]
     for chat in sorted(seen, key=lambda c: c.chat_id)[:10]:
-        title = f' "{chat.title}"' if chat.title else ""
-        lines.append(f"  {chat.chat_id}{title} ({chat.chat_type or 'unknown type'})")
+        # Ids and types only: titles are names (`tgpipe chats list` shows them on request).
+        lines.append(f"  {chat.chat_id} ({chat.chat_type or 'unknown type'})")
         for chat_id in allowed:
             if chat_id > 0 and chat.chat_id == int(f"-100{chat_id}"):
                 lines.append(
                     f"  --chat-ids {chat_id} looks like this group without its -100 prefix: "
                     f"use {chat.chat_id}"
                 )
-    lines.append(f"keep one with: {tgpipe_command()} chats allow ID --lake {lake}")
+    lines.append(
+        f"titles: {tgpipe_command()} chats list --lake {lake}; "
+        f"keep one with: {tgpipe_command()} chats allow ID --lake {lake}"
+    )
     return lines
 
 

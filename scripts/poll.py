@@ -490,7 +490,6 @@ def run(args: argparse.Namespace) -> int:
     """Poll into the lake until Ctrl-C / SIGTERM, then flush; or list chats without --chat-ids."""
     if args.timeout < 1:
         raise CliError(f"--timeout must be at least 1 second, got {args.timeout}")
-    writable_lake(args.lake)
     token = read_token(args)
     api = BotApi(token, args.api_base, timeout=args.timeout + HTTP_GRACE_SECONDS)
     choosing = not (args.chat_ids or os.environ.get(CHAT_IDS_ENV, "").strip())
@@ -501,7 +500,7 @@ def run(args: argparse.Namespace) -> int:
             )
         if args.lake is None:
             raise CliError("--lake DIR is required to store updates (it is created if missing)")
-        config = StackConfig(args.lake, chat_ids(args))
+        config = StackConfig(writable_lake(args.lake), chat_ids(args))
         with StatusLine() as status:
             poller = Poller(
                 api, timeout=args.timeout, stop=stop, status=status, token_hint=token_hint(args)
