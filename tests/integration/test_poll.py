@@ -189,6 +189,9 @@ def test_batch_the_stream_refuses_is_retried_and_the_offset_waits(
 ) -> None:
     # GIVEN a delivery stream that is unavailable for its first 4 puts (webhook answers 503)
     monkeypatch.setenv("DELIVERY_BUDGET_SECONDS", "0.001")
+    # The webhook's retry pause is random; at its longest it never fits the budget, so
+    # each refused put is one refused update (a short draw could retry within 1 ms).
+    monkeypatch.setattr("functions.adapters.random.uniform", lambda low, high: high)
     served = [u for u in updates(30) if chat_id(u) == GROUP_ID][:8]
     fake.add(served)
     sleeps, notes = Sleeps(), io.StringIO()
