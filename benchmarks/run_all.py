@@ -20,6 +20,7 @@ from benchmarks.results import load, table
 #: In order: the cheap, quiet measurements first, the loopback HTTP one apart.
 MODULES = (
     "cold_import",
+    "cli_help",
     "webhook_overhead",
     "replay",
     "ingest",
