@@ -47,7 +47,7 @@ DEFAULT_STREAM_NAME: Final = "telegram-updates"
 DEFAULT_PROCESSOR_NAME: Final = "archiver"
 RAW_BUCKET: Final = "local-raw"
 DATA_BUCKET: Final = "local-data"
-#: Bucket → directory of the lake, as DESIGN.md lays it out.
+#: Bucket → directory of the lake, as docs/architecture.md lays it out.
 LAKE_BUCKETS: Final = {RAW_BUCKET: "raw", DATA_BUCKET: "data"}
 SPOOL_DIR: Final = ".spool"
 
