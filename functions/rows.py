@@ -15,7 +15,7 @@ import functools
 from datetime import date
 from typing import Any, Final
 
-from functions.telegram import MESSAGE_KINDS, as_int64, as_object, update_id
+from functions.telegram import MESSAGE_KINDS, as_int64, as_object, nonzero_int64, update_id
 
 #: Content types, first match wins. Order matters where Telegram sends several
 #: keys: an animation also carries `document`; a venue also carries `location`
@@ -279,11 +279,6 @@ def _left_member_id(message: dict[str, Any]) -> int | None:
     return as_int64(left.get("id")) if isinstance(left, dict) else None
 
 
-def _nonzero_id(value: Any) -> int | None:
-    number = as_int64(value)
-    return number if number else None
-
-
 def forward_origin_type(message: dict[str, Any]) -> str | None:
     """forward_origin.type, or what the pre-7.0 forward fields say."""
     origin = message.get("forward_origin")
@@ -370,8 +365,8 @@ def shape_row(update: Any, received_at_ms: int) -> dict[str, Any] | None:
         "edited_at": _timestamp_from_seconds(message.get("edit_date")),
         "message_type": type_name,
         "is_service": is_service,
-        "migrate_to_chat_id": _nonzero_id(message.get("migrate_to_chat_id")),
-        "migrate_from_chat_id": _nonzero_id(message.get("migrate_from_chat_id")),
+        "migrate_to_chat_id": nonzero_int64(message.get("migrate_to_chat_id")),
+        "migrate_from_chat_id": nonzero_int64(message.get("migrate_from_chat_id")),
         "text": text,
         "text_length": len(text) if text is not None else None,
     }

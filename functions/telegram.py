@@ -76,7 +76,8 @@ def chat_id(update: dict[str, Any]) -> int | None:
     return None
 
 
-def _nonzero_int64(value: Any) -> int | None:
+def nonzero_int64(value: Any) -> int | None:
+    """The value as a bigint when it is one and not 0 (re-serialised payloads carry 0)."""
     number = as_int64(value)
     return number if number else None
 
@@ -94,10 +95,10 @@ def migration_link(update: dict[str, Any]) -> tuple[int, int] | None:
         this_chat = as_int64(as_object(message.get("chat")).get("id"))
         if this_chat is None:
             return None
-        to_chat = _nonzero_int64(message.get("migrate_to_chat_id"))
+        to_chat = nonzero_int64(message.get("migrate_to_chat_id"))
         if to_chat is not None:
             return this_chat, to_chat
-        from_chat = _nonzero_int64(message.get("migrate_from_chat_id"))
+        from_chat = nonzero_int64(message.get("migrate_from_chat_id"))
         if from_chat is not None:
             return from_chat, this_chat
         return None

@@ -52,17 +52,25 @@ def _local_target(lake: Path) -> Target:
     return Target(DirectoryStore(lake), frozenset(), f"--lake {lake}")
 
 
-def _stack_target(stack: str, region: str | None) -> Target:
-    from functions.adapters import SsmAllowListStore
-    from infra import names as n
+def described_stack(stack: str, region: str | None) -> dict[str, Any]:
+    """describe_stacks' answer for the stack; one clear line when there is none."""
     from scripts.deploy import aws_call, aws_client
 
     cloudformation = aws_client("cloudformation", region)
-    stacks = aws_call(
+    stacks: list[dict[str, Any]] = aws_call(
         f"reading stack {stack}", lambda: cloudformation.describe_stacks(StackName=stack)["Stacks"]
     )
+    return stacks[0]
+
+
+def stack_target(described: dict[str, Any], stack: str, region: str | None) -> Target:
+    """The deployed allow-list: the stack's AllowedChatIds and its SSM entries."""
+    from functions.adapters import SsmAllowListStore
+    from infra import names as n
+    from scripts.deploy import aws_client
+
     parameters = {
-        p["ParameterKey"]: p.get("ParameterValue", "") for p in stacks[0].get("Parameters", [])
+        p["ParameterKey"]: p.get("ParameterValue", "") for p in described.get("Parameters", [])
     }
     raw = parameters.get(n.P_ALLOWED_CHAT_IDS, "")
     configured = parse_chat_ids(raw) if raw.strip() else frozenset()
@@ -75,7 +83,7 @@ def target(args: argparse.Namespace) -> Target:
     """The store named by --lake or --stack."""
     if args.lake is not None:
         return _local_target(args.lake)
-    return _stack_target(args.stack, args.region)
+    return stack_target(described_stack(args.stack, args.region), args.stack, args.region)
 
 
 def _print_table(rows: list[dict[str, Any]], seen: list[SeenChat], where: str) -> None:

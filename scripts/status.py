@@ -296,19 +296,12 @@ def gather_lake(facts: Facts, lake: Path, configured: frozenset[int] = frozenset
 def gather_stack(facts: Facts, stack: str, region: str | None) -> None:
     """The deployed stack: newest Parquet object, error objects, alarms, allow-list."""
     from functions import constants as c
-    from functions.adapters import SsmAllowListStore
-    from functions.settings import parse_chat_ids
     from infra import names as n
+    from scripts.chats import described_stack, stack_target
     from scripts.deploy import aws_call, aws_client
 
-    cloudformation = aws_client("cloudformation", region)
-    described = aws_call(
-        f"reading stack {stack}", lambda: cloudformation.describe_stacks(StackName=stack)["Stacks"]
-    )[0]
+    described = described_stack(stack, region)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-    parameters = {
-        p["ParameterKey"]: p.get("ParameterValue", "") for p in described.get("Parameters", [])
-    }
     s3 = aws_client("s3", region)
     bucket = outputs.get(n.O_DATA_BUCKET)
     if bucket is None:
@@ -359,13 +352,9 @@ def gather_stack(facts: Facts, stack: str, region: str | None) -> None:
         ).get("Datapoints", [])
         facts.firehose_wait_seconds = max((float(p["Maximum"]) for p in points), default=0.0)
     facts.alarms_firing = [a["AlarmName"] for a in states if a.get("StateValue") == "ALARM"]
-    raw = parameters.get(n.P_ALLOWED_CHAT_IDS, "")
-    configured = parse_chat_ids(raw) if raw.strip() else frozenset()
-    store = SsmAllowListStore(
-        c.ALLOW_LIST_PATH_FORMAT.format(stack=stack), aws_client("ssm", region)
-    )
-    facts.kept_chats = _kept(store.entries(), configured)
-    facts.ignored_groups = len(set(store.seen()) - set(facts.kept_chats))
+    allow_list = stack_target(described, stack, region)
+    facts.kept_chats = _kept(allow_list.store.entries(), allow_list.configured)
+    facts.ignored_groups = len(set(allow_list.store.seen()) - set(facts.kept_chats))
 
 
 def _configured(args: argparse.Namespace) -> frozenset[int]:
