@@ -8,12 +8,9 @@ no duckdb, pyarrow or boto3. Median of alternating runs, wall time of the proces
 
 from __future__ import annotations
 
-import statistics
-import subprocess
 import sys
-import time
 
-from benchmarks.common import ROOT, main, progress, rounded
+from benchmarks.common import alternating_process_medians, main, progress, rounded
 from benchmarks.results import Figure
 
 RUNS = 15
@@ -25,23 +22,10 @@ COMMANDS = {
 }
 
 
-def seconds(command: list[str]) -> float:
-    """Wall seconds of one run of `command`."""
-    started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)  # noqa: S603 - fixed argv
-    return time.perf_counter() - started
-
-
 def measure() -> list[Figure]:
     """The median `--help` start over a bare interpreter start."""
     progress(f"cli_help: {RUNS} alternating rounds of python -c pass / tgpipe --help")
-    samples: dict[str, list[float]] = {name: [] for name in COMMANDS}
-    for round_number in range(RUNS + 1):
-        for name, command in COMMANDS.items():
-            taken = seconds(command)
-            if round_number:  # the first round compiles bytecode
-                samples[name].append(taken)
-    medians = {name: statistics.median(values) for name, values in samples.items()}
+    medians = alternating_process_medians(COMMANDS, RUNS)
     ratio = medians["help"] / medians["bare"]
     return [
         Figure(

@@ -10,12 +10,9 @@ runtime's init phase sees it. The figure is the worse of the two handlers.
 
 from __future__ import annotations
 
-import statistics
-import subprocess
 import sys
-import time
 
-from benchmarks.common import ROOT, main, progress, rounded
+from benchmarks.common import alternating_process_medians, main, progress, rounded
 from benchmarks.results import Figure
 
 RUNS = 15
@@ -27,27 +24,13 @@ MODULES = {
 }
 
 
-def import_seconds(module: str) -> float:
-    """Wall seconds of `python -c "import <module>"` in a fresh interpreter."""
-    started = time.perf_counter()
-    subprocess.run(  # noqa: S603 - our own interpreter, a fixed module name
-        [sys.executable, "-c", f"import {module}"],
-        cwd=ROOT,
-        check=True,
-    )
-    return time.perf_counter() - started
-
-
 def measure() -> list[Figure]:
     """The median import time of each handler over boto3's."""
     progress(f"cold_import: {RUNS} alternating rounds of boto3 / webhook / archiver")
-    samples: dict[str, list[float]] = {name: [] for name in MODULES}
-    for round_number in range(RUNS + 1):
-        for name, module in MODULES.items():
-            seconds = import_seconds(module)
-            if round_number:  # the first round compiles bytecode
-                samples[name].append(seconds)
-    medians = {name: statistics.median(values) for name, values in samples.items()}
+    medians = alternating_process_medians(
+        {name: [sys.executable, "-c", f"import {module}"] for name, module in MODULES.items()},
+        RUNS,
+    )
     ratios = {name: medians[name] / medians["boto3"] for name in ("webhook", "archiver")}
     worse = max(ratios, key=lambda name: ratios[name])
     return [

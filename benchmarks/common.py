@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -61,6 +62,22 @@ def median_seconds(function: Callable[[], object], repeats: int) -> tuple[float,
     """Median wall seconds of `repeats` calls, and every sample."""
     samples = [timed(function)[0] for _ in range(repeats)]
     return statistics.median(samples), samples
+
+
+def alternating_process_medians(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Median wall seconds of each command run as a fresh process, in alternating rounds.
+
+    Alternating spreads a burst of load on this shared machine over every command; one
+    unmeasured round first, so every module is byte-compiled.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for round_number in range(runs + 1):
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, cwd=ROOT, check=True, capture_output=True)  # noqa: S603 - our own fixed argv
+            if round_number:
+                samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def rounded(value: float, digits: int = 4) -> float:
