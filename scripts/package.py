@@ -168,7 +168,10 @@ def run(args: argparse.Namespace) -> int:
     if args.output.is_dir():
         raise CliError(f"-o {args.output} is a directory; name the zip file")
     package = lambda_package(args.wheelhouse)
-    args.output.write_bytes(package.body)
+    try:
+        args.output.write_bytes(package.body)
+    except OSError as error:
+        raise CliError(f"cannot write {args.output}: {error.strerror}") from None
     print(f"wrote {args.output} ({len(package.body):,} bytes, sha256 {package.sha256[:16]}…)")
     return 0
 

@@ -107,6 +107,12 @@ def test_package_command_writes_the_zip_deploy_uploads(
     assert target.read_bytes() == lambda_zip.body
     assert main(["package", "-o", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+    assert main(["package", "-o", str(tmp_path / "missing" / "f.zip")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"tgpipe package: cannot write {tmp_path / 'missing' / 'f.zip'}: No such file or directory\n"
+    )
 
 
 def test_the_package_serves_a_request_with_only_the_layer_on_the_path(tmp_path: Path) -> None:
