@@ -9,15 +9,9 @@ from typing import Any
 
 import pytest
 
-from scripts.dashboard_page import (
-    CHARTS,
-    PageContext,
-    QueryResult,
-    format_duration,
-    nice_ticks,
-    render_page,
-    sender_name,
-)
+from scripts.dashboard_charts import CHARTS, sender_name
+from scripts.dashboard_page import PageContext, QueryResult, render_page
+from scripts.svg_charts import format_duration, nice_ticks
 
 TODAY = dt.date(2026, 3, 10)
 HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
@@ -314,7 +308,7 @@ def test_sender_name(parts: tuple[int, str | None, str | None], name: str) -> No
 
 
 def test_a_name_cut_to_fit_keeps_its_full_text_as_a_tooltip() -> None:
-    from scripts.dashboard_page import _legend
+    from scripts.svg_charts import _legend
 
     long_title = "Grupo de Vendas e Trocas da Zona Leste de São Paulo 🇧🇷"
     legend = _legend([long_title, "Outro"])
