@@ -22,7 +22,7 @@ from functions.archiver import handler as archiver_handler
 from functions.archiver import logic as archiver_logic
 from local.delivery_stream import RAW_BUCKET, LocalDeliveryStream
 from local.generator import generate_updates
-from scripts import replay
+from scripts import replay_archive, replay_lake, replay_stream
 from scripts.cli import main
 from tests.integration.conftest import REGION
 
@@ -248,8 +248,8 @@ def test_swap_without_an_atomic_exchange_still_replaces_the_whole_partition(
     for n in range(3):
         (target / f"old-{n}.parquet").write_bytes(b"old")
     table = pa.table({"update_id": [1, 2]})
-    monkeypatch.setattr(replay, "_exchange", lambda first, second: False)
-    replay.swap_partition(target, table)
+    monkeypatch.setattr(replay_lake, "_exchange", lambda first, second: False)
+    replay_lake.swap_partition(target, table)
     assert [p.name.startswith("replay-2026-01-01-") for p in target.iterdir()] == [True]
     assert pq.read_table(next(target.iterdir())).column("update_id").to_pylist() == [1, 2]
     assert [p.name for p in target.parent.iterdir()] == ["dt=2026-01-01"]
@@ -261,7 +261,7 @@ def test_atomic_exchange_swaps_two_directories(tmp_path: Path) -> None:
     second.mkdir()
     (first / "from-a").touch()
     (second / "from-b").touch()
-    if not replay._exchange(first, second):
+    if not replay_lake._exchange(first, second):
         pytest.skip("this kernel or filesystem has no renameat2 RENAME_EXCHANGE")
     assert [p.name for p in first.iterdir()] == ["from-b"]
     assert [p.name for p in second.iterdir()] == ["from-a"]
@@ -366,10 +366,12 @@ class Recording:
         return self.client.put_record_batch(**kwargs)
 
 
-def archive_of(lines: list[bytes]) -> list[replay.ArchiveObject]:
+def archive_of(lines: list[bytes]) -> list[replay_archive.ArchiveObject]:
     body = gzip.compress(b"".join(line + b"\n" for line in lines))
     return [
-        replay.ArchiveObject("updates/dt=2026-01-01/x.ndjson.gz", DAY1, 0, len(body), lambda: body)
+        replay_archive.ArchiveObject(
+            "updates/dt=2026-01-01/x.ndjson.gz", DAY1, 0, len(body), lambda: body
+        )
     ]
 
 
@@ -386,9 +388,9 @@ def test_batches_respect_put_record_batch_limits(
     moto_stream("tg-updates", "tg-data")
     client = Recording(boto3.client("firehose", region_name=REGION))
     lines = [f'{{"update_id":{n},"pad":"'.encode() + b"x" * size + b'"}' for n in range(count)]
-    report = replay.replay_to_stream(archive_of(lines), client, "tg-updates", lambda n: None)
+    report = replay_stream.replay_to_stream(archive_of(lines), client, "tg-updates", lambda n: None)
     assert [records for records, _ in client.calls] == expected_calls
-    assert all(size_bytes <= replay.MAX_BATCH_BYTES for _, size_bytes in client.calls)
+    assert all(size_bytes <= replay_stream.MAX_BATCH_BYTES for _, size_bytes in client.calls)
     assert report.records == count
     assert sorted(delivered("tg-data")) == sorted(lines)
 
@@ -423,11 +425,11 @@ def test_a_partial_failure_resends_each_failed_record_exactly_once() -> None:
         "put_record_batch", entries(False, True, False, True, False), batch(*records)
     )
     stubber.add_response("put_record_batch", entries(False, False), batch(records[1], records[3]))
-    report = replay.StreamReport()
+    report = replay_stream.StreamReport()
     pauses: list[float] = []
     # WHEN the batch is put
     with stubber:
-        replay.put_batch(client, "s", records, report, sleep=pauses.append)
+        replay_stream.put_batch(client, "s", records, report, sleep=pauses.append)
     # THEN the second call carried exactly the two failed records (the stubber checks
     # each call's parameters), after one backoff pause
     stubber.assert_no_pending_responses()
@@ -440,9 +442,9 @@ def test_a_throttled_call_is_retried_whole() -> None:
     records = [b"a\n", b"b\n"]
     stubber.add_client_error("put_record_batch", "ThrottlingException", "Rate exceeded", 400)
     stubber.add_response("put_record_batch", entries(False, False), batch(*records))
-    report = replay.StreamReport()
+    report = replay_stream.StreamReport()
     with stubber:
-        replay.put_batch(client, "s", records, report, sleep=lambda s: None)
+        replay_stream.put_batch(client, "s", records, report, sleep=lambda s: None)
     stubber.assert_no_pending_responses()
     assert report.records == 2
 
@@ -453,9 +455,9 @@ def test_records_that_keep_failing_end_in_a_clear_error_after_n_attempts() -> No
     stubber.add_response("put_record_batch", entries(True, False), batch(*records))
     stubber.add_response("put_record_batch", entries(True), batch(records[0]))
     stubber.add_response("put_record_batch", entries(True), batch(records[0]))
-    report = replay.StreamReport()
-    with stubber, pytest.raises(replay.ReplayError) as raised:
-        replay.put_batch(client, "s", records, report, max_attempts=3, sleep=lambda s: None)
+    report = replay_stream.StreamReport()
+    with stubber, pytest.raises(replay_stream.ReplayError) as raised:
+        replay_stream.put_batch(client, "s", records, report, max_attempts=3, sleep=lambda s: None)
     stubber.assert_no_pending_responses()
     assert (
         "1 records still failed after 3 attempts (ServiceUnavailableException); 1 were sent"
@@ -466,16 +468,19 @@ def test_records_that_keep_failing_end_in_a_clear_error_after_n_attempts() -> No
 def test_an_error_retrying_cannot_fix_stops_at_once() -> None:
     client, stubber = stubbed()
     stubber.add_client_error("put_record_batch", "InvalidArgumentException", "bad", 400)
-    with stubber, pytest.raises(replay.ReplayError, match="InvalidArgumentException"):
-        replay.put_batch(client, "s", [b"a\n"], replay.StreamReport(), sleep=lambda s: None)
+    with stubber, pytest.raises(replay_stream.ReplayError, match="InvalidArgumentException"):
+        replay_stream.put_batch(
+            client, "s", [b"a\n"], replay_stream.StreamReport(), sleep=lambda s: None
+        )
 
 
 def test_archive_time_comes_from_the_key_else_the_fallback() -> None:
     key = "updates/dt=2026-01-01/20260101T100000Z-abc.ndjson.gz"
-    assert replay.archive_time_ms(key, DAY1, 5) == 1767261600000
-    assert replay.archive_time_ms("updates/dt=2026-01-01/other.ndjson.gz", DAY1, 5) == 5
+    assert replay_archive.archive_time_ms(key, DAY1, 5) == 1767261600000
+    assert replay_archive.archive_time_ms("updates/dt=2026-01-01/other.ndjson.gz", DAY1, 5) == 5
     assert (
-        replay.archive_time_ms("updates/dt=2026-01-01/other.ndjson.gz", DAY1, None) == 1767225600000
+        replay_archive.archive_time_ms("updates/dt=2026-01-01/other.ndjson.gz", DAY1, None)
+        == 1767225600000
     )
 
 
@@ -521,10 +526,12 @@ def test_a_network_error_is_retried_and_a_missing_credential_is_not() -> None:
             return entries(*[False] * len(kwargs["Records"]))
 
     network = Flaky([EndpointConnectionError(endpoint_url="https://firehose")])
-    report = replay.StreamReport()
-    replay.put_batch(network, "s", [b"a\n"], report, sleep=lambda s: None)
+    report = replay_stream.StreamReport()
+    replay_stream.put_batch(network, "s", [b"a\n"], report, sleep=lambda s: None)
     assert (network.calls, report.records) == (2, 1)
     credentials = Flaky([NoCredentialsError()])
     with pytest.raises(NoCredentialsError):
-        replay.put_batch(credentials, "s", [b"a\n"], replay.StreamReport(), sleep=lambda s: None)
+        replay_stream.put_batch(
+            credentials, "s", [b"a\n"], replay_stream.StreamReport(), sleep=lambda s: None
+        )
     assert credentials.calls == 1
