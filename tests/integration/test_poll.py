@@ -23,16 +23,10 @@ from local.delivery_stream import firehose_error
 from local.stack import LocalStack, StackConfig
 from scripts.botapi import BotApi
 from scripts.cli import CliError, main
-from scripts.poll import (
-    Backoff,
-    Poller,
-    PollStopped,
-    StatusLine,
-    StopRequest,
-    chats_in,
-    next_offset,
-    update_body,
-)
+from scripts.poll_chats import chats_in
+from scripts.poll_loop import Backoff, Poller, next_offset, update_body
+from scripts.poll_status import StatusLine
+from scripts.poll_stop import PollStopped, StopRequest
 from tests.fake_bot_api import (
     CONFLICT_OTHER_POLLER,
     CONFLICT_WEBHOOK,
