@@ -85,7 +85,7 @@ def per_call_ms(
     return samples
 
 
-def _configure_webhook() -> Any:
+def _configure_webhook() -> tuple[Any, Any]:
     """The real handler, configured from the environment as on Lambda, with a no-op client."""
     os.environ.update(
         {
@@ -97,31 +97,32 @@ def _configure_webhook() -> Any:
     )
     os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
     os.environ.pop(c.ENV_WEBHOOK_SECRET_ARN, None)
-    from functions import adapters
     from functions.webhook import handler
 
     handler.settings.cache_clear()
     handler.logger.setLevel("INFO")
-    adapters.install_client("firehose", NoOpFirehose())
-    return handler
+    config = handler.settings()
+    # The Lambda entry point as deployed, over a Firehose client that answers at once.
+    deps = handler.Dependencies(
+        config, handler.webhook_secret(config), handler.allow_list(config), NoOpFirehose()
+    )
+    return handler, handler.make_handler(lambda: deps)
 
 
 def measure() -> list[Figure]:
     """The webhook's median per-update time, beside the bare baseline's."""
     progress(f"webhook_overhead: {CALLS:,} calls of the real handler and of the bare baseline")
     events = _events(CALLS)
-    handler = _configure_webhook()
+    handler, lambda_handler = _configure_webhook()
     log_sink, emf_sink = CountingSink(), CountingSink()
     handler.logger.registered_handler.setStream(log_sink)
     with contextlib.redirect_stdout(emf_sink):  # EMF metric lines are printed
-        ours = per_call_ms(handler.lambda_handler, events)
+        ours = per_call_ms(lambda_handler, events)
         calls_logged = len(events) + WARMUP_CALLS
         # Read now: the profile and the floor handler below log into the same sinks.
         log_bytes, emf_bytes = log_sink.chars / calls_logged, emf_sink.chars / calls_logged
         context = LambdaContext(function_name="webhook")
-        profile = own_time_by_group(
-            lambda: [handler.lambda_handler(e, context) for e in events[:5000]]
-        )
+        profile = own_time_by_group(lambda: [lambda_handler(e, context) for e in events[:5000]])
         floor = per_call_ms(make_powertools_floor_handler(handler.logger, handler.metrics), events)
     bare = per_call_ms(
         make_bare_handler(frozenset({DEFAULT_CHAT_ID}), STREAM, NoOpFirehose()), events

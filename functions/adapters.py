@@ -1,7 +1,8 @@
 """The AWS edges: Firehose put with a bounded retry budget, S3 put of the archive.
 
 Every function takes its client as an argument (tests and the local stack pass
-their own); the default clients are created once, lazily, never at import.
+their own); the Lambda entry points' clients are created once, lazily, never at
+import. There is no registry of clients: whoever calls a handler passes them.
 """
 
 from __future__ import annotations
@@ -66,35 +67,9 @@ def quiet_wire_logging() -> None:
 quiet_wire_logging()
 
 
-#: Clients installed by the local stack (its delivery stream, its object store).
-_installed: dict[str, Any] = {}
-
-
-def install_client(service: str, client: Any) -> None:
-    """Replace the client the handlers use for `firehose` or `s3` (local stack, tests)."""
-    if service not in ("firehose", "s3"):
-        raise ValueError(f"no client slot for {service!r}")
-    _installed[service] = client
-
-
-def uninstall_clients() -> None:
-    """Go back to the default boto3 clients."""
-    _installed.clear()
-
-
-def firehose_client() -> FirehoseClient | Any:
-    """The Firehose client the webhook uses (installed one first)."""
-    return _installed.get("firehose") or _default_firehose_client()
-
-
-def s3_client() -> S3Client | Any:
-    """The S3 client the archiver uses (installed one first)."""
-    return _installed.get("s3") or _default_s3_client()
-
-
 @functools.cache
-def _default_firehose_client() -> FirehoseClient:
-    """The process-wide Firehose client; our own loop does the retrying."""
+def firehose_client() -> FirehoseClient:
+    """The Lambda's Firehose client, made once per container; our own loop does the retrying."""
     import boto3
 
     config = Config(
@@ -106,8 +81,8 @@ def _default_firehose_client() -> FirehoseClient:
 
 
 @functools.cache
-def _default_s3_client() -> S3Client:
-    """The process-wide S3 client."""
+def s3_client() -> S3Client:
+    """The Lambda's S3 client, made once per container."""
     import boto3
 
     return boto3.client("s3")
@@ -167,16 +142,11 @@ def put_archive(s3: Any, bucket: str, key: str, body: bytes) -> None:
 
 
 @functools.cache
-def _default_ssm_client() -> SSMClient:
-    """The process-wide SSM client (the allow-list store)."""
+def ssm_client() -> SSMClient:
+    """The Lambda's SSM client (the allow-list store), made once per container."""
     import boto3
 
     return boto3.client("ssm")
-
-
-def ssm_client() -> SSMClient | Any:
-    """The SSM client the webhook's allow-list uses."""
-    return _default_ssm_client()
 
 
 class SsmAllowListStore:

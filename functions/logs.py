@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import Any, Protocol
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricResolution, MetricUnit
 
 from functions import constants as c
 
@@ -24,3 +27,20 @@ def apply_log_level(logger: Any, env: dict[str, str] | None = None) -> None:
         # On the standard logger underneath: Powertools' own setLevel would again let
         # Lambda's level (AWS_LAMBDA_LOG_LEVEL) win.
         logging.getLogger(logger.name).setLevel(level)
+
+
+class MetricsSink(Protocol):
+    """Where a handler counts: Powertools' Metrics on Lambda, LocalMetrics on one machine."""
+
+    def add_metric(
+        self,
+        name: str,
+        unit: MetricUnit | str,
+        value: float,
+        resolution: MetricResolution | int = 60,
+    ) -> None:
+        """Add `value` to the metric `name`."""
+
+
+#: Where a handler logs: Powertools' Logger on Lambda, a standard logger per local stack.
+Log = logging.Logger | Logger

@@ -28,14 +28,26 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
-from functions import adapters, jsoncodec
 from functions import constants as c
+from functions import jsoncodec
+from functions.archiver import handler as archiver
+from functions.logs import MetricsSink
+from functions.settings import ArchiverSettings
 from glue_schema import DATABASE_DEFAULT, MESSAGES
 from local.conversion import OpenXJsonReader, parquet_bytes
-from local.lambda_runtime import LOCAL_ACCOUNT, LOCAL_REGION, Handler, LambdaContext, invoke
+from local.lambda_runtime import (
+    LOCAL_ACCOUNT,
+    LOCAL_REGION,
+    Handler,
+    LambdaContext,
+    LocalMetrics,
+    invoke,
+    local_logger,
+)
 from local.object_store import LocalObjectStore
+
+# One shape for every local AWS error: Firehose's errors are built like S3's.
+from local.object_store import client_error as firehose_error
 
 # Re-exported: the spool is part of the stream's interface.
 from local.spool import SPOOL_DIR as SPOOL_DIR
@@ -103,35 +115,36 @@ _RECORD_OVERHEAD_BYTES = 128
 _RETRY_PAUSE_SECONDS = 1.0
 
 
-def firehose_error(code: str, message: str, operation: str, status: int = 400) -> ClientError:
-    """A botocore ClientError shaped as boto3 raises it for a Firehose error response."""
-    response: Any = {
-        "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {"HTTPStatusCode": status},
-    }
-    return ClientError(response, operation)
-
-
 def lake_object_store(lake: Path) -> LocalObjectStore:
     """The lake's buckets: `local-raw` → `<lake>/raw`, `local-data` → `<lake>/data`."""
     return LocalObjectStore(Path(lake), LAKE_BUCKETS)
 
 
-def install_local_archiver(store: LocalObjectStore) -> Handler:
-    """Point the unchanged archiver at the local store and quiet Powertools; returns its handler.
+def local_archiver(
+    store: Any,
+    settings: ArchiverSettings | None = None,
+    *,
+    metrics: MetricsSink | None = None,
+    log_level: str = "WARNING",
+) -> Handler:
+    """The unchanged archiver over the lake's store, with its own settings, metrics and logger.
 
-    The archiver's settings are cached per process, so the cache is cleared after
-    RAW_BUCKET is set; metrics and INFO logs would otherwise flood the terminal.
+    Nothing process-wide is touched: two streams (two stacks) in one process each
+    have their own archiver. `settings` defaults to the local raw bucket, no pseudonyms.
     """
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    os.environ[c.ENV_RAW_BUCKET] = RAW_BUCKET
-    from functions.archiver import handler
+    config = settings if settings is not None else ArchiverSettings(raw_bucket=RAW_BUCKET)
+    deps = archiver.Dependencies(
+        config,
+        archiver.read_pseudonym_key(config),
+        store,
+        metrics if metrics is not None else LocalMetrics(),
+        local_logger(c.ARCHIVER_SERVICE, log_level),
+    )
 
-    handler.settings.cache_clear()
-    handler.logger.setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])
-    adapters.install_client("s3", store)
-    return handler.lambda_handler
+    def processor(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+        return archiver.handle(event, deps)
+
+    return processor
 
 
 def _now_ms(clock: Callable[[], float]) -> int:
@@ -210,6 +223,9 @@ class LocalDeliveryStream:
         clock: Callable[[], float] = time.time,
         delivery_process: bool = False,
         spooled: bool = True,
+        archiver_settings: ArchiverSettings | None = None,
+        metrics: MetricsSink | None = None,
+        log_level: str = "WARNING",
     ) -> None:
         if buffer_size_mb <= 0 or buffer_interval_s < 0 or processor_retries < 0:
             raise ValueError("buffer size must be positive; interval and retries not negative")
@@ -218,7 +234,10 @@ class LocalDeliveryStream:
         self.lake = Path(lake)
         self.name = name
         self.store = store if store is not None else lake_object_store(self.lake)
-        self.processor = processor if processor is not None else install_local_archiver(self.store)
+        self.archiver_settings = archiver_settings
+        self.metrics = metrics if metrics is not None else LocalMetrics()
+        self.log_level = log_level
+        self.processor = processor if processor is not None else self.archiver_over(self.store)
         self.processor_name = processor_name
         self.processor_retries = processor_retries
         self.buffer_bytes_limit = int(buffer_size_mb * 1024 * 1024)
@@ -246,6 +265,8 @@ class LocalDeliveryStream:
                 buffer_interval_s=buffer_interval_s,
                 processor_retries=processor_retries,
                 processor_name=processor_name,
+                archiver_settings=archiver_settings,
+                log_level=log_level,
             )
         self._child_raw_objects = 0
         if not spooled:  # the delivery process's half: it only delivers what it is given
@@ -254,6 +275,12 @@ class LocalDeliveryStream:
         recovered = self._spool.recover()
         self._buffer_records(recovered)
         self._count("records_recovered", len(recovered))
+
+    def archiver_over(self, store: Any) -> Handler:
+        """This stream's archiver (its settings, metrics, log level) writing through `store`."""
+        return local_archiver(
+            store, self.archiver_settings, metrics=self.metrics, log_level=self.log_level
+        )
 
     # -- Firehose API -------------------------------------------------------------
 

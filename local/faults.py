@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final
 
-from functions import adapters
-from local.delivery_stream import RAW_BUCKET, LocalDeliveryStream, firehose_error
+from local.delivery_stream import RAW_BUCKET, LocalDeliveryStream
 from local.lambda_runtime import Handler
 from local.object_store import LocalObjectStore, client_error
 
@@ -118,7 +117,7 @@ class FlakyDeliveryStream:
         """PutRecord, or ServiceUnavailableException / ThrottlingException (nothing stored)."""
         if self.dice.roll():
             code, status = self.dice.pick(PUT_RECORD_ERRORS)
-            raise firehose_error(code, "Slow down.", "PutRecord", status=status)
+            raise client_error(code, "Slow down.", "PutRecord", status=status)
         response: dict[str, Any] = self.stream.put_record(**kwargs)
         return response
 
@@ -206,11 +205,7 @@ class InjectedFaults:
         }
 
 
-def inject(
-    stream: LocalDeliveryStream,
-    config: FaultConfig,
-    install_s3: Callable[[str, Any], None] = adapters.install_client,
-) -> tuple[Any, InjectedFaults]:
+def inject(stream: LocalDeliveryStream, config: FaultConfig) -> tuple[Any, InjectedFaults]:
     """Wire the configured faults around a delivery stream.
 
     Replaces the stream's processor (timeouts) and the archiver's S3 client
@@ -222,13 +217,14 @@ def inject(
         archive=Dice(config.fail_archive_rate, _seed(config, _ARCHIVE_SEED_OFFSET)),
         timeout=Dice(config.archiver_timeout_rate, _seed(config, _TIMEOUT_SEED_OFFSET)),
     )
-    if config.archiver_timeout_rate > 0:
-        stream.processor = TimingOutProcessor(stream.processor, faults.timeout)
     if config.fail_archive_rate > 0:
         # Only the archiver's writes fail: the stream's own Parquet and error
         # objects go through its unwrapped store (Firehose retries S3 delivery
         # for up to 24 h, which the local stream does by keeping them spooled).
-        install_s3("s3", FlakyObjectStore(stream.store, faults.archive, {RAW_BUCKET}))
+        flaky = FlakyObjectStore(stream.store, faults.archive, {RAW_BUCKET})
+        stream.processor = stream.archiver_over(flaky)
+    if config.archiver_timeout_rate > 0:
+        stream.processor = TimingOutProcessor(stream.processor, faults.timeout)
     if config.fail_put_rate > 0:
         return FlakyDeliveryStream(stream, faults.put), faults
     return stream, faults

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -40,39 +43,22 @@ def invoke(handler: Handler, event: dict[str, Any], function_name: str) -> dict[
 
 
 class LocalMetrics:
-    """Counts a handler's Powertools metrics in memory instead of printing EMF lines.
+    """Counts a handler's metrics in memory instead of printing EMF lines.
 
     On Lambda each invocation runs alone and its metrics are flushed to stdout;
     locally many requests run at once in threads, where a shared EMF buffer would
-    mix invocations and print to the terminal. The counts feed the CLI reports.
+    mix invocations and print to the terminal. Each local stack has its own, passed
+    to the handlers in their dependencies; the counts feed the CLI reports.
     """
 
     def __init__(self) -> None:
         self._counts: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._attached: list[Any] = []
 
-    def attach(self, metrics: Any) -> None:
-        """Route `metrics` (a Powertools Metrics) here; its decorator's flush becomes a no-op."""
-        provider = metrics.provider
-        provider.add_metric = self._add
-        provider.flush_metrics = self._flush
-        self._attached.append(provider)
-
-    def detach(self) -> None:
-        """Give the providers back their own methods (EMF to stdout, as on Lambda)."""
-        for provider in self._attached:
-            for name in ("add_metric", "flush_metrics"):
-                provider.__dict__.pop(name, None)
-        self._attached.clear()
-
-    def _add(self, name: str, unit: Any, value: float, resolution: Any = 60) -> None:
+    def add_metric(self, name: str, unit: Any, value: float, resolution: Any = 60) -> None:
+        """Add `value` to the metric `name` (the handlers' MetricsSink)."""
         with self._lock:
             self._counts[name] = self._counts.get(name, 0.0) + float(value)
-
-    @staticmethod
-    def _flush(raise_on_empty_metrics: bool = False) -> None:
-        """Nothing to print locally."""
 
     def count(self, name: str) -> int:
         """The total of one metric so far."""
@@ -83,3 +69,38 @@ class LocalMetrics:
         """Every metric's total so far."""
         with self._lock:
             return {name: int(value) for name, value in self._counts.items()}
+
+
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (a test may have replaced it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        """StreamHandler sets it once; the current stderr is always used."""
+
+
+_logger_ids = itertools.count(1)
+
+
+def local_logger(function: str, level: str | int = "WARNING") -> logging.Logger:
+    """A logger of its own for one function of one local stack, in Powertools' JSON lines.
+
+    Each stack gets new loggers, so two stacks in one process keep their own levels;
+    the lines go to stderr, apart from a command's output.
+    """
+    from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+    log = logging.getLogger(f"tgpipe.local.{next(_logger_ids)}.{function}")
+    log.setLevel(level)
+    log.propagate = False
+    handler = _CurrentStderr()
+    handler.setFormatter(LambdaPowertoolsFormatter(service=function))
+    log.addHandler(handler)
+    return log

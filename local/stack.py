@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from functions import adapters
 from functions import constants as c
 from functions.allowlist import AllowList
-from functions.settings import WebhookSettings, delivery_budget_from_env
+from functions.settings import ArchiverSettings, WebhookSettings, delivery_budget_from_env
 from functions.webhook import handler as webhook
 from local.allowlist_store import DirectoryStore
-from local.delivery_stream import DEFAULT_STREAM_NAME, DeliveryStats, LocalDeliveryStream
+from local.delivery_stream import (
+    DEFAULT_STREAM_NAME,
+    RAW_BUCKET,
+    DeliveryStats,
+    LocalDeliveryStream,
+)
 from local.faults import FaultConfig, inject
 from local.http_api import LocalHttpApi, build_event
-from local.lambda_runtime import LambdaContext, LocalMetrics
+from local.lambda_runtime import LambdaContext, LocalMetrics, local_logger
 
 #: Local defaults: small buffers so a demo shows files within seconds.
 DEFAULT_BUFFER_MB = 1.0
@@ -30,6 +34,15 @@ DEFAULT_BUFFER_SECONDS = 5.0
 #: Other processes on the lake (`tgpipe chats`, another serve) are seen within this.
 LOCAL_ALLOW_LIST_MAX_AGE_SECONDS = 1.0
 SECRET_ENV = "TGPIPE_WEBHOOK_SECRET"  # noqa: S105 - a variable name
+
+
+def archiver_settings_from_env(env: Mapping[str, str] | None = None) -> ArchiverSettings:
+    """The archiver's settings for the lake: PSEUDONYMIZE_USERS and its key, as on Lambda.
+
+    Read, never written: the bucket is the lake's raw bucket whatever RAW_BUCKET says.
+    """
+    source = os.environ if env is None else env
+    return ArchiverSettings.from_env({**source, c.ENV_RAW_BUCKET: RAW_BUCKET})
 
 
 def new_secret() -> str:
@@ -53,21 +66,31 @@ class StackConfig:
     #: Run the delivery (archiver + conversion) in a worker process, as the CLI does;
     #: off when archive or archiver faults are injected (they wrap in-process objects).
     delivery_process: bool = False
+    #: The archiver's settings (the lake's raw bucket; pseudonyms as the environment says).
+    archiver: ArchiverSettings = field(default_factory=archiver_settings_from_env)
+    #: The webhook's delivery budget (DELIVERY_BUDGET_SECONDS, as on Lambda).
+    delivery_budget_seconds: float = field(default_factory=delivery_budget_from_env)
 
 
 class LocalStack:
-    """Webhook handler + delivery stream + object store for one lake directory."""
+    """Webhook handler + delivery stream + object store for one lake directory.
+
+    Everything it runs is its own: settings, clients, metrics and loggers are passed
+    to the unchanged handlers' `handle`, never set in the environment or a module,
+    so two stacks with different settings can run in one process.
+    """
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         config.lake.mkdir(parents=True, exist_ok=True)
-        self._configure_webhook()
+        self.metrics = LocalMetrics()
+        log = local_logger(c.WEBHOOK_SERVICE, config.log_level)
         #: Configured ids plus what the lake's store says (migrations, `tgpipe chats`).
         self.allow_list = AllowList(
             config.chat_ids,
             DirectoryStore(config.lake),
             max_age_seconds=LOCAL_ALLOW_LIST_MAX_AGE_SECONDS,
-            on_store_error=webhook._store_error,
+            on_store_error=webhook.store_error_reporter(log),
         )
         self.stream = LocalDeliveryStream(
             config.lake,
@@ -77,37 +100,33 @@ class LocalStack:
             delivery_process=config.delivery_process
             and config.faults.fail_archive_rate == 0
             and config.faults.archiver_timeout_rate == 0,
+            archiver_settings=config.archiver,
+            metrics=self.metrics,
+            log_level=config.log_level,
         )
         firehose, self.faults = inject(self.stream, config.faults)
-        adapters.install_client("firehose", firehose)
         self._settings = WebhookSettings(
             allowed_chat_ids=config.chat_ids,
             delivery_stream_name=config.stream_name,
             secret=config.secret,
             secret_arn=None,
-            delivery_budget_seconds=delivery_budget_from_env(),
+            delivery_budget_seconds=config.delivery_budget_seconds,
         )
         self._dependencies = webhook.Dependencies(
-            self._settings, config.secret, self.allow_list, firehose, count_routine=True
+            self._settings,
+            config.secret,
+            self.allow_list,
+            firehose,
+            count_routine=True,
+            metrics=self.metrics,
+            logger=log,
         )
-        self.handler = webhook.make_handler(lambda: self._dependencies)
         self._context = LambdaContext(function_name="webhook")
-        self.metrics = LocalMetrics()
-        self.metrics.attach(webhook.metrics)
-        from functions.archiver import handler as archiver
-
-        self.metrics.attach(archiver.metrics)
         self.http: LocalHttpApi | None = None
 
-    def _configure_webhook(self) -> None:
-        """Powertools reads these once; the webhook's own settings are passed, not set here."""
-        os.environ.update(
-            {
-                "POWERTOOLS_METRICS_DISABLED": "true",
-                "POWERTOOLS_LOG_LEVEL": self.config.log_level,
-            }
-        )
-        webhook.logger.setLevel(self.config.log_level)
+    def handler(self, event: dict[str, Any], _context: Any) -> dict[str, Any]:
+        """The webhook as API Gateway invokes it, with this stack's dependencies."""
+        return webhook.handle(event, self._dependencies)
 
     def start(self) -> LocalStack:
         """Start the buffering timer (recovering any spooled records first)."""
@@ -142,15 +161,11 @@ class LocalStack:
         return self.stream.stats()
 
     def close(self) -> None:
-        """Stop HTTP, flush and close the stream, restore the default clients."""
-        try:
-            if self.http is not None:
-                self.http.stop()
-                self.http = None
-            self.stream.close()
-        finally:
-            self.metrics.detach()
-            adapters.uninstall_clients()
+        """Stop HTTP, flush and close the stream."""
+        if self.http is not None:
+            self.http.stop()
+            self.http = None
+        self.stream.close()
 
     def __enter__(self) -> LocalStack:
         return self.start()

@@ -1,9 +1,17 @@
-"""Archiver Lambda: archive the batch's raw updates, then return one row per message."""
+"""Archiver Lambda: archive the batch's raw updates, then return one row per message.
+
+`handle(event, deps)` does the work with what it is given; the Lambda entry point
+builds those dependencies once per container (`cold_start`), and the local stack
+builds its own (its object store, its metrics, its logger) without touching the
+environment or this module's state.
+"""
 
 from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -17,7 +25,8 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_firehose_event import 
 from functions import adapters
 from functions import constants as c
 from functions.archiver.logic import archive_body, archive_key, read_records, transform
-from functions.logs import apply_log_level
+from functions.entry import Handler, lambda_entry
+from functions.logs import Log, MetricsSink, apply_log_level
 from functions.settings import ArchiverSettings
 
 logger = Logger(service=c.ARCHIVER_SERVICE)
@@ -32,20 +41,31 @@ _RESULT_METRICS = {
 }
 
 
+@dataclass(frozen=True)
+class Dependencies:
+    """What one invocation needs; the Lambda builds it at cold start, the local stack its own."""
+
+    settings: ArchiverSettings
+    #: The pseudonymisation key (None when pseudonymising is off).
+    pseudonym_key: bytes | None = field(repr=False)
+    s3: Any
+    metrics: MetricsSink = metrics
+    logger: Log = logger
+
+
 @functools.cache
 def settings() -> ArchiverSettings:
     """Settings read once per container; a bad variable fails the cold start by name."""
     return ArchiverSettings.from_env()
 
 
-def pseudonym_key() -> bytes | None:
-    """The pseudonymisation key, read once per container (None when pseudonymising is off)."""
-    return _pseudonym_key(settings())
-
-
 @functools.cache
-def _pseudonym_key(config: ArchiverSettings) -> bytes | None:
-    # Keyed by the settings, so tests and the local stack that change them get a fresh read.
+def read_pseudonym_key(config: ArchiverSettings) -> bytes | None:
+    """The key these settings name: from them, or from Secrets Manager (None when off).
+
+    Cached by the settings: read once per container, and never refreshed, since a
+    new key would give every user a new pseudonym mid-container.
+    """
     if not config.pseudonymize_users:
         return None
     if config.pseudonym_key is not None:
@@ -53,27 +73,30 @@ def _pseudonym_key(config: ArchiverSettings) -> bytes | None:
     from aws_lambda_powertools.utilities import parameters
 
     assert config.pseudonym_key_arn is not None  # settings guarantee one of the two
-    # Never refreshed: a new key would give every user a new pseudonym mid-container.
     secret = parameters.get_secret(config.pseudonym_key_arn, max_age=PSEUDONYM_KEY_MAX_AGE_SECONDS)
     return str(secret).encode("utf-8")
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def cold_start() -> Dependencies:
+    """The Lambda's dependencies: settings, key and S3 client, each read once per container."""
+    config = settings()
+    # Before any write: no key, no side effect (Firehose retries the batch).
+    return Dependencies(config, read_pseudonym_key(config), adapters.s3_client())
+
+
+def handle(event: dict[str, Any], deps: Dependencies) -> dict[str, Any]:
     """Firehose transformation: raises (Firehose retries the batch) only if archiving fails."""
     batch = KinesisFirehoseEvent(event)
     records = read_records(batch.get("records") or [], now_ms=int(time.time() * 1000))
     if not records:
         return {"records": []}
-    pseudonyms = pseudonym_key()  # before any write: no key, no side effect
     key = archive_key(records)
-    adapters.put_archive(adapters.s3_client(), settings().raw_bucket, key, archive_body(records))
-    transformed = [transform(record, pseudonyms) for record in records]
+    adapters.put_archive(deps.s3, deps.settings.raw_bucket, key, archive_body(records))
+    transformed = [transform(record, deps.pseudonym_key) for record in records]
     for result, metric in _RESULT_METRICS.items():
         count = sum(1 for t in transformed if t.result == result)
-        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=count)
-    logger.info("batch archived", extra={"records": len(records), "archive_key": key})
+        deps.metrics.add_metric(name=metric, unit=MetricUnit.Count, value=count)
+    deps.logger.info("batch archived", extra={"records": len(records), "archive_key": key})
     response = KinesisFirehoseDataTransformationResponse()
     for t in transformed:
         response.add_record(
@@ -82,3 +105,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             )
         )
     return response.asdict()
+
+
+def make_handler(dependencies: Callable[[], Dependencies]) -> Handler:
+    """A Lambda handler (logger context, metrics flush) over `handle` with these dependencies."""
+    return lambda_entry(logger, metrics, handle, dependencies)
+
+
+lambda_handler = make_handler(cold_start)

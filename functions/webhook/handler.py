@@ -14,15 +14,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from functions import adapters
 from functions import constants as c
 from functions.allowlist import AllowList, MemoryStore
+from functions.entry import Handler, lambda_entry
 from functions.errors import AllowListUnavailable, DeliveryUnavailable
-from functions.logs import apply_log_level
+from functions.logs import Log, MetricsSink, apply_log_level
 from functions.settings import WebhookSettings
 from functions.webhook.logic import Decision, Outcome, WebhookRequest, decide, response
 
 logger = Logger(service=c.WEBHOOK_SERVICE)
 apply_log_level(logger)
 metrics = Metrics(namespace=c.METRICS_NAMESPACE, service=c.WEBHOOK_SERVICE)
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 ROUTINE_OUTCOMES = frozenset({Outcome.ACCEPTED, Outcome.IGNORED})
 # Routine invocations add no metric on Lambda; an empty flush is expected, not news.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
@@ -40,6 +40,8 @@ class Dependencies:
     #: for free (API Gateway Count, Firehose IncomingRecords) and a metric line per
     #: update is a billed log line; the local stack turns it on for its reports.
     count_routine: bool = False
+    metrics: MetricsSink = metrics
+    logger: Log = logger
 
 
 @functools.cache
@@ -58,8 +60,13 @@ def webhook_secret(config: WebhookSettings) -> str:
     return str(parameters.get_secret(config.secret_arn, max_age=config.secret_max_age_seconds))
 
 
-def _store_error(what: str, error: Exception) -> None:
-    logger.warning("allow-list store unavailable", extra={"during": what, "error": str(error)})
+def store_error_reporter(log: Log) -> Callable[[str, Exception], None]:
+    """What the allow-list calls when its store fails (it then serves what it has)."""
+
+    def report(what: str, error: Exception) -> None:
+        log.warning("allow-list store unavailable", extra={"during": what, "error": str(error)})
+
+    return report
 
 
 _allow_lists: dict[int, tuple[WebhookSettings, AllowList]] = {}
@@ -79,7 +86,7 @@ def allow_list(config: WebhookSettings) -> AllowList:
         config.allowed_chat_ids,
         store,
         max_age_seconds=config.allow_list_max_age_seconds,
-        on_store_error=_store_error,
+        on_store_error=store_error_reporter(logger),
     )
     _allow_lists.clear()  # settings are read again only in tests: keep one
     _allow_lists[id(config)] = (config, built)
@@ -94,20 +101,24 @@ def cold_start() -> Dependencies:
     )
 
 
-def follow(decision: Decision, allowed: AllowList) -> Outcome | None:
+def follow(decision: Decision, deps: Dependencies) -> Outcome | None:
     """Record a migration the update announces; ALLOW_LIST_FAILED if the store won't take it."""
     if decision.follow is None:
         return None
     old, new = decision.follow
     try:
-        added = allowed.follow_migration(new, old)
+        added = deps.allow_list.follow_migration(new, old)
     except AllowListUnavailable as error:
-        logger.error("migration not recorded", extra={"from_chat_id": old, "error": str(error)})
+        deps.logger.error(
+            "migration not recorded", extra={"from_chat_id": old, "error": str(error)}
+        )
         return Outcome.ALLOW_LIST_FAILED
     if added:
-        metrics.add_metric(name=c.METRIC_CHAT_MIGRATED, unit=MetricUnit.Count, value=1)
+        deps.metrics.add_metric(name=c.METRIC_CHAT_MIGRATED, unit=MetricUnit.Count, value=1)
         # WARNING: the allow-list changed without an operator; ids only.
-        logger.warning("chat migration followed", extra={"from_chat_id": old, "to_chat_id": new})
+        deps.logger.warning(
+            "chat migration followed", extra={"from_chat_id": old, "to_chat_id": new}
+        )
     return None
 
 
@@ -124,7 +135,7 @@ def deliver(decision: Decision, deps: Dependencies) -> Outcome:
             config.delivery_budget_seconds,
         )
     except DeliveryUnavailable as error:
-        logger.error(
+        deps.logger.error(
             "delivery failed", extra={"update_id": decision.update_id, "error": str(error)}
         )
         return Outcome.DELIVERY_FAILED
@@ -143,13 +154,13 @@ def handle(event: dict[str, Any], deps: Dependencies) -> dict[str, Any]:
         deps.allow_list.note_ignored(decision.chat_id, decision.chat_type, decision.chat_title)
     # The migration is recorded before the update is delivered: if the store fails,
     # Telegram redelivers the update and the migration is tried again.
-    outcome = follow(decision, deps.allow_list) or deliver(decision, deps)
+    outcome = follow(decision, deps) or deliver(decision, deps)
     routine = outcome in ROUTINE_OUTCOMES
     if not routine or deps.count_routine:
-        metrics.add_metric(name=outcome.metric, unit=MetricUnit.Count, value=1)
+        deps.metrics.add_metric(name=outcome.metric, unit=MetricUnit.Count, value=1)
     # A line per routine update (accepted, ignored) is DEBUG, refused requests are
     # INFO: cheaper to store, and the unusual stands out.
-    log = logger.debug if routine else logger.info
+    log = deps.logger.debug if routine else deps.logger.info
     log(
         "update handled",
         extra={
@@ -163,13 +174,7 @@ def handle(event: dict[str, Any], deps: Dependencies) -> dict[str, Any]:
 
 def make_handler(dependencies: Callable[[], Dependencies]) -> Handler:
     """A Lambda handler (logger context, metrics flush) over `handle` with these dependencies."""
-
-    @logger.inject_lambda_context
-    @metrics.log_metrics
-    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return handle(event, dependencies())
-
-    return lambda_handler
+    return lambda_entry(logger, metrics, handle, dependencies)
 
 
 lambda_handler = make_handler(cold_start)

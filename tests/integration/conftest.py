@@ -27,9 +27,10 @@ def _reset_caches() -> None:
 
     webhook_handler.settings.cache_clear()
     archiver_handler.settings.cache_clear()
-    adapters._default_firehose_client.cache_clear()
-    adapters._default_s3_client.cache_clear()
-    adapters.uninstall_clients()
+    archiver_handler.read_pseudonym_key.cache_clear()
+    adapters.firehose_client.cache_clear()
+    adapters.s3_client.cache_clear()
+    adapters.ssm_client.cache_clear()
     parameters.clear_caches()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -13,8 +14,7 @@ from botocore.stub import Stubber
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from functions import adapters
-from functions.archiver.handler import lambda_handler
+from functions.archiver.handler import cold_start, lambda_handler, make_handler
 from functions.errors import ArchiveUnavailable
 from local.lambda_runtime import LambdaContext
 from tests.helpers import compact_bytes
@@ -87,9 +87,9 @@ def test_archive_failure_raises_so_firehose_retries_the_batch(archiver_env: Any)
     client = boto3.client("s3", region_name=REGION)
     stub = Stubber(client)
     stub.add_client_error("put_object", "SlowDown", "Please reduce your request rate.", 503)
-    adapters.install_client("s3", client)
+    archiver = make_handler(lambda: replace(cold_start(), s3=client))
     with stub, pytest.raises(ArchiveUnavailable):
-        lambda_handler(firehose_event(BATCH), CONTEXT)
+        archiver(firehose_event(BATCH), CONTEXT)
 
 
 def test_missing_bucket_raises(archiver_env: Any, monkeypatch: pytest.MonkeyPatch) -> None:

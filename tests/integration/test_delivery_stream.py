@@ -24,7 +24,6 @@ from botocore.exceptions import ClientError
 
 from functions import adapters
 from functions import constants as c
-from functions.archiver import handler as archiver_handler
 from functions.errors import DeliveryUnavailable
 from glue_schema import arrow_schema
 from local.conversion import MALFORMED_DATA
@@ -45,8 +44,8 @@ from local.delivery_stream import (
     SpoolInUse,
     decode_frames,
     encode_frame,
-    install_local_archiver,
     lake_object_store,
+    local_archiver,
 )
 from local.object_store import LocalObjectStore, client_error
 from tests.integration.delivery_stream_child import FIRST_UPDATE_ID, update_bytes
@@ -84,14 +83,9 @@ def fixed_clock() -> float:
 
 
 @pytest.fixture
-def lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An empty lake; the archiver's environment and installed S3 client are undone after."""
-    monkeypatch.setenv(c.ENV_RAW_BUCKET, RAW_BUCKET)
-    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
-    yield tmp_path / "lake"
-    adapters.uninstall_clients()
-    archiver_handler.settings.cache_clear()
+def lake(tmp_path: Path) -> Path:
+    """An empty lake (the stream's archiver is its own: nothing to set or undo)."""
+    return tmp_path / "lake"
 
 
 @pytest.fixture
@@ -390,7 +384,7 @@ def test_replay_keeps_record_ids_and_arrival_times_and_skips_a_torn_tail(lake: P
         segment.write(torn[:-5])
 
     store = lake_object_store(lake)
-    archiver = install_local_archiver(store)
+    archiver = local_archiver(store)
     events: list[dict[str, Any]] = []
 
     def recording_archiver(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 
-from functions import adapters
 from functions import constants as c
 from local.delivery_stream import FUNCTION_ERROR, RAW_BUCKET, LocalDeliveryStream
 from local.faults import (
@@ -112,19 +111,17 @@ class ScriptedDice(Dice):
 # -- configuration ------------------------------------------------------------------
 
 
-def test_no_faults_by_default_leaves_the_stream_and_clients_untouched(tmp_path: Path) -> None:
+def test_no_faults_by_default_leaves_the_stream_untouched(tmp_path: Path) -> None:
     stream = LocalDeliveryStream(tmp_path, STREAM, buffer_interval_s=3600)
     try:
-        processor, s3 = stream.processor, adapters.s3_client()
+        processor = stream.processor
         client, faults = inject(stream, FaultConfig())
         assert not FaultConfig().enabled
         assert client is stream
         assert stream.processor is processor
-        assert adapters.s3_client() is s3
         assert faults.counts() == {"put_failures": 0, "archive_failures": 0, "archiver_timeouts": 0}
     finally:
         stream.close()
-        adapters.uninstall_clients()
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.5])
@@ -158,7 +155,6 @@ def test_a_failed_put_raises_firehose_errors_and_stores_nothing(tmp_path: Path) 
         assert stream.stats().records_put == 0
     finally:
         stream.close()
-        adapters.uninstall_clients()
 
 
 def test_a_batch_fails_entry_by_entry_with_failed_put_count(tmp_path: Path) -> None:
@@ -176,7 +172,6 @@ def test_a_batch_fails_entry_by_entry_with_failed_put_count(tmp_path: Path) -> N
         assert stream.stats().records_put == 100 - len(failed)
     finally:
         stream.close()
-        adapters.uninstall_clients()
 
 
 def test_webhook_answers_503_when_every_put_fails(stack_factory: Any, short_budget: None) -> None:

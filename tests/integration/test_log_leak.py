@@ -14,6 +14,7 @@ import json
 import logging
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from functions import adapters
 from functions import constants as c
 from functions.archiver import handler as archiver
 from functions.errors import ArchiveUnavailable, SettingsError
@@ -170,9 +170,9 @@ def test_delivery_failure_logs_no_content(capture: Capture, webhook_secret_env: 
     stub = Stubber(client)
     for _ in range(50):
         stub.add_client_error("put_record", "ServiceUnavailableException", "Slow down.")
-    adapters.install_client("firehose", client)
+    handler = webhook.make_handler(lambda: replace(webhook.cold_start(), firehose=client))
     with stub:
-        assert webhook.lambda_handler(event(update()), WEBHOOK)["statusCode"] == 503
+        assert handler(event(update()), WEBHOOK)["statusCode"] == 503
     assert "delivery failed" in capture.collect()
     capture.assert_clean()
 
@@ -237,9 +237,9 @@ def test_archive_failure_logs_no_content(capture: Capture, archiver_env: Any) ->
     client = boto3.client("s3", region_name=REGION)
     stub = Stubber(client)
     stub.add_client_error("put_object", "SlowDown", "Please reduce your request rate.", 503)
-    adapters.install_client("s3", client)
+    handler = archiver.make_handler(lambda: replace(archiver.cold_start(), s3=client))
     with stub, pytest.raises(ArchiveUnavailable) as error:
-        archiver.lambda_handler(firehose_event(ARCHIVER_BATCH), ARCHIVER)
+        handler(firehose_event(ARCHIVER_BATCH), ARCHIVER)
     # What the Lambda runtime would print for the failed invocation.
     logging.getLogger("lambda-runtime").error(
         "".join(traceback.format_exception(error.value)), exc_info=error.value

@@ -16,9 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.stub import Stubber
 
-from functions import adapters
 from functions import constants as c
-from functions.archiver import handler as archiver_handler
 from functions.archiver import logic as archiver_logic
 from local.delivery_stream import RAW_BUCKET, LocalDeliveryStream
 from local.generator import generate_updates
@@ -71,8 +69,6 @@ def built_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
             stream.flush()
         finally:
             stream.close()
-            adapters.uninstall_clients()
-            archiver_handler.settings.cache_clear()
     shutil.rmtree(root / ".spool")
     return root
 

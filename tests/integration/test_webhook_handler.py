@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -12,10 +13,9 @@ from botocore.stub import Stubber
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from functions import adapters
 from functions import constants as c
 from functions.errors import SettingsError
-from functions.webhook.handler import lambda_handler
+from functions.webhook.handler import cold_start, lambda_handler, make_handler
 from local.lambda_runtime import LambdaContext
 from tests.helpers import GROUP_ID, compact_bytes
 from tests.integration.conftest import REGION, SECRET
@@ -56,9 +56,9 @@ def test_firehose_refusing_for_the_whole_budget_gives_503(webhook_env: dict[str,
     stub = Stubber(client)
     for _ in range(100):
         stub.add_client_error("put_record", "ServiceUnavailableException", "Slow down.")
-    adapters.install_client("firehose", client)
+    webhook = make_handler(lambda: replace(cold_start(), firehose=client))
     with stub:
-        response = call(compact_bytes("message_text"))
+        response = webhook(api_event(compact_bytes("message_text"), secret=SECRET), CONTEXT)
     assert response["statusCode"] == 503
     assert landed_records(webhook_env["s3"], webhook_env["bucket"]) == []
 

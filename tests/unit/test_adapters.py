@@ -72,14 +72,3 @@ def test_archive_write_failure_becomes_archive_unavailable() -> None:
     stub.add_client_error("put_object", "InternalError", "boom", http_status_code=500)
     with stub, pytest.raises(ArchiveUnavailable):
         adapters.put_archive(client, "raw", "updates/x.ndjson.gz", b"")
-
-
-def test_installed_client_replaces_the_default() -> None:
-    marker = object()
-    adapters.install_client("firehose", marker)
-    try:
-        assert adapters.firehose_client() is marker
-    finally:
-        adapters.uninstall_clients()
-    with pytest.raises(ValueError, match="no client slot"):
-        adapters.install_client("dynamodb", marker)
