@@ -28,7 +28,7 @@ from benchmarks.common import ROOT, main, progress, rounded, scaled
 from benchmarks.results import Figure
 from functions import jsoncodec
 from local.generator import DEFAULT_CHAT_ID, generate_updates
-from scripts.send_updates import SendReport, send_updates
+from scripts.webhook_sender import SendReport, send_updates
 
 UPDATES = scaled(20_000)
 CONCURRENCY = 16

@@ -17,7 +17,7 @@ from local.stack import LocalStack, StackConfig
 from scripts.cli import CliError
 from scripts.common import tgpipe_command
 from scripts.dashboard import local_dashboard
-from scripts.send_updates import send_updates
+from scripts.webhook_sender import send_updates
 
 DEFAULT_LAKE = Path("demo-lake")
 MARKER = ".tgpipe-demo"

@@ -19,7 +19,7 @@ import pytest
 from local.generator import DEFAULT_CHAT_ID, GeneratedUpdate, generate_updates, write_ndjson
 from local.query import LocalQueryEngine
 from scripts.cli import main
-from scripts.send_updates import send_updates
+from scripts.webhook_sender import send_updates
 from tests.e2e.conftest import SECRET, serve_process
 
 

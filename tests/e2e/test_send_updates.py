@@ -18,7 +18,7 @@ import pytest
 from functions.constants import SECRET_HEADER
 from local.generator import generate_updates, write_ndjson
 from scripts.cli import main
-from scripts.send_updates import SendReport, TargetUnreachable, send_updates
+from scripts.webhook_sender import SendReport, TargetUnreachable, send_updates
 from tests.helpers import GROUP_ID, compact_bytes, event_bytes
 
 SECRET = "s3cr3t-Token_for-tests"
