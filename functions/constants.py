@@ -9,6 +9,12 @@ from typing import Final
 # Environment variables: webhook.
 ENV_ALLOWED_CHAT_IDS: Final = "ALLOWED_CHAT_IDS"
 ENV_DELIVERY_STREAM_NAME: Final = "DELIVERY_STREAM_NAME"
+#: The engagement tables' delivery streams (unset: those updates go to the messages
+#: stream, archived but not shaped, as before the tables existed).
+ENV_MEMBER_EVENTS_STREAM_NAME: Final = "MEMBER_EVENTS_STREAM_NAME"
+ENV_REACTIONS_STREAM_NAME: Final = "REACTIONS_STREAM_NAME"
+#: The archiver's `stream name=table` pairs, comma-separated; other streams shape messages.
+ENV_STREAM_TABLES: Final = "STREAM_TABLES"
 ENV_WEBHOOK_SECRET: Final = "WEBHOOK_SECRET"
 ENV_WEBHOOK_SECRET_ARN: Final = "WEBHOOK_SECRET_ARN"
 ENV_DELIVERY_BUDGET_SECONDS: Final = "DELIVERY_BUDGET_SECONDS"

@@ -1,4 +1,4 @@
-"""Pseudonymisation of `messages` rows (PSEUDONYMIZE_USERS; docs/privacy.md).
+"""Pseudonymisation of rows (`messages`, `member_events`, `reactions`) (PSEUDONYMIZE_USERS; docs/privacy.md).
 
 User ids become keyed pseudonyms: the first 63 bits of HMAC-SHA256(key, id), a
 non-negative bigint, so the same user keeps the same pseudonym across rows,
@@ -14,7 +14,13 @@ import hmac
 from typing import Any, Final
 
 #: Columns holding a Telegram user id (scalar or list).
-USER_ID_COLUMNS: Final = ("user_id", "left_chat_member_id")
+USER_ID_COLUMNS: Final = (
+    "user_id",
+    "left_chat_member_id",
+    "actor_user_id",
+    "added_by_user_id",
+    "invite_link_creator_id",
+)
 USER_ID_LIST_COLUMNS: Final = ("new_chat_member_ids", "mentioned_user_ids")
 #: Columns naming a user: set to null.
 USER_NAME_COLUMNS: Final = ("user_first_name", "user_username")

@@ -148,18 +148,18 @@ def format_timestamp_ms(epoch_ms: int) -> str:
     return f"{_utc_date(days)} {hours:02d}:{minutes:02d}:{second:02d}.{millis:03d}"
 
 
-def _timestamp_from_seconds(value: Any) -> str | None:
+def timestamp_from_seconds(value: Any) -> str | None:
     seconds = as_int64(value)
     if seconds is None or not 0 <= seconds <= _MAX_EPOCH_SECONDS:
         return None
     return format_timestamp_ms(seconds * 1000)
 
 
-def _string(value: Any) -> str | None:
+def string_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _boolean(value: Any) -> bool | None:
+def boolean_or_none(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
@@ -283,7 +283,7 @@ def forward_origin_type(message: dict[str, Any]) -> str | None:
     """forward_origin.type, or what the pre-7.0 forward fields say."""
     origin = message.get("forward_origin")
     if isinstance(origin, dict):
-        return _string(origin.get("type"))
+        return string_or_none(origin.get("type"))
     from_chat = message.get("forward_from_chat")
     if isinstance(from_chat, dict):
         return "channel" if from_chat.get("type") == "channel" else "chat"
@@ -327,10 +327,10 @@ def shape_row(update: Any, received_at_ms: int) -> dict[str, Any] | None:
     kind_of_sender = sender_kind(chat, sender, sender_chat)
     # A message sent as a chat names no person: its `from` is a placeholder account.
     person = sender if kind_of_sender in ("user", "bot") else {}
-    text = _string(message.get("text"))
+    text = string_or_none(message.get("text"))
     entities = message.get("entities")
     if text is None:
-        text = _string(message.get("caption"))
+        text = string_or_none(message.get("caption"))
         entities = message.get("caption_entities")
     reply_to = message.get("reply_to_message")
     if isinstance(reply_to, dict) and "forum_topic_created" in reply_to:
@@ -344,25 +344,25 @@ def shape_row(update: Any, received_at_ms: int) -> dict[str, Any] | None:
         "update_type": kind,
         "message_id": as_int64(message.get("message_id")),
         "chat_id": as_int64(chat.get("id")),
-        "chat_type": _string(chat.get("type")),
-        "chat_title": _string(chat.get("title")),
+        "chat_type": string_or_none(chat.get("type")),
+        "chat_title": string_or_none(chat.get("title")),
         # Outside forum topics the field names the reply thread, not a topic.
         "message_thread_id": as_int64(message.get("message_thread_id")) if is_topic else None,
         "is_topic_message": is_topic,
         "user_id": as_int64(person.get("id")),
-        "user_is_bot": _boolean(person.get("is_bot")),
-        "user_first_name": _string(person.get("first_name")),
-        "user_username": _string(person.get("username")),
-        "user_language_code": _string(person.get("language_code")),
+        "user_is_bot": boolean_or_none(person.get("is_bot")),
+        "user_first_name": string_or_none(person.get("first_name")),
+        "user_username": string_or_none(person.get("username")),
+        "user_language_code": string_or_none(person.get("language_code")),
         "sender_chat_id": as_int64(sender_chat.get("id")),
-        "sender_chat_title": _string(sender_chat.get("title")),
-        "sender_chat_type": _string(sender_chat.get("type")),
+        "sender_chat_title": string_or_none(sender_chat.get("title")),
+        "sender_chat_type": string_or_none(sender_chat.get("type")),
         "sender_kind": kind_of_sender,
         "via_bot_id": as_int64(as_object(message.get("via_bot")).get("id")),
-        "author_signature": _string(message.get("author_signature")),
+        "author_signature": string_or_none(message.get("author_signature")),
         "is_automatic_forward": message.get("is_automatic_forward") is True,
-        "sent_at": _timestamp_from_seconds(message.get("date")),
-        "edited_at": _timestamp_from_seconds(message.get("edit_date")),
+        "sent_at": timestamp_from_seconds(message.get("date")),
+        "edited_at": timestamp_from_seconds(message.get("edit_date")),
         "message_type": type_name,
         "is_service": is_service,
         "migrate_to_chat_id": nonzero_int64(message.get("migrate_to_chat_id")),
@@ -377,7 +377,7 @@ def shape_row(update: Any, received_at_ms: int) -> dict[str, Any] | None:
             if isinstance(reply_to, dict)
             else None,
             "forward_origin_type": forward_origin_type(message),
-            "media_group_id": _string(message.get("media_group_id")),
+            "media_group_id": string_or_none(message.get("media_group_id")),
             "new_chat_member_ids": _member_ids(message),
             "left_chat_member_id": _left_member_id(message),
             "received_at": format_timestamp_ms(received_at_ms),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Final
 
 from functions import constants as c
 from functions.errors import SettingsError
@@ -31,6 +32,27 @@ def parse_chat_ids(raw: str, variable: str = c.ENV_ALLOWED_CHAT_IDS) -> frozense
     if not ids:
         raise SettingsError(variable, "must list at least one chat id, e.g. -1001234567890")
     return frozenset(ids)
+
+
+#: Tables a stream may be shaped for (the archiver's shapers).
+SHAPED_TABLES: Final = ("messages", "member_events", "reactions")
+
+
+def parse_stream_tables(raw: str) -> tuple[tuple[str, str], ...]:
+    """`name=table,name=table` → pairs; SettingsError names a malformed pair or unknown table."""
+    pairs = []
+    for part in raw.split(","):
+        token = part.strip()
+        if not token:
+            continue
+        name, _, table = token.partition("=")
+        if not name.strip() or table.strip() not in SHAPED_TABLES:
+            raise SettingsError(
+                c.ENV_STREAM_TABLES,
+                f"{token!r} is not stream=table with table one of {', '.join(SHAPED_TABLES)}",
+            )
+        pairs.append((name.strip(), table.strip()))
+    return tuple(pairs)
 
 
 def _required(env: Mapping[str, str], variable: str) -> str:
@@ -86,6 +108,13 @@ class WebhookSettings:
     restrict_source_ips: bool = False
     allow_list_path: str | None = None
     allow_list_max_age_seconds: float = c.DEFAULT_ALLOW_LIST_MAX_AGE_SECONDS
+    #: (table, stream name) of the engagement tables that have a stream of their own.
+    table_streams: tuple[tuple[str, str], ...] = ()
+
+    def streams_for(self, tables: Iterable[str]) -> tuple[str, ...]:
+        """The streams to put an update feeding `tables` into (messages' for the others)."""
+        own = dict(self.table_streams)
+        return tuple(dict.fromkeys(own.get(t, self.delivery_stream_name) for t in tables))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebhookSettings:
@@ -123,8 +152,25 @@ class WebhookSettings:
         list_age = _positive_float(
             env, c.ENV_ALLOW_LIST_MAX_AGE_SECONDS, c.DEFAULT_ALLOW_LIST_MAX_AGE_SECONDS
         )
+        table_streams = tuple(
+            (table, name)
+            for table, variable in (
+                ("member_events", c.ENV_MEMBER_EVENTS_STREAM_NAME),
+                ("reactions", c.ENV_REACTIONS_STREAM_NAME),
+            )
+            if (name := env.get(variable, "").strip())
+        )
         return cls(
-            chat_ids, stream, secret, secret_arn, budget, int(max_age), restrict, path, list_age
+            chat_ids,
+            stream,
+            secret,
+            secret_arn,
+            budget,
+            int(max_age),
+            restrict,
+            path,
+            list_age,
+            table_streams,
         )
 
 
@@ -136,20 +182,28 @@ class ArchiverSettings:
     pseudonymize_users: bool = False
     pseudonym_key: str | None = field(default=None, repr=False)
     pseudonym_key_arn: str | None = None
+    #: (stream name, table) of the streams that shape another table than messages.
+    stream_tables: tuple[tuple[str, str], ...] = ()
+
+    def table_for(self, stream_arn: str) -> str:
+        """The table a stream's batch is shaped for (by the stream's name; messages if unnamed)."""
+        name = stream_arn.rsplit("/", 1)[-1]
+        return dict(self.stream_tables).get(name, "messages")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ArchiverSettings:
         """Read and check the archiver's environment; SettingsError names the variable."""
         env = os.environ if env is None else env
         bucket = _required(env, c.ENV_RAW_BUCKET)
+        tables = parse_stream_tables(env.get(c.ENV_STREAM_TABLES, ""))
         if not _flag(env, c.ENV_PSEUDONYMIZE_USERS):
-            return cls(raw_bucket=bucket)
+            return cls(raw_bucket=bucket, stream_tables=tables)
         # Read only when on: the template sets the key's ARN only for pseudonymising stacks.
         key_arn = env.get(c.ENV_PSEUDONYM_KEY_ARN, "").strip() or None
         if key_arn is not None:
             if not key_arn.startswith("arn:"):
                 raise SettingsError(c.ENV_PSEUDONYM_KEY_ARN, "is not an ARN")
-            return cls(bucket, True, None, key_arn)
+            return cls(bucket, True, None, key_arn, tables)
         key = env.get(c.ENV_PSEUDONYM_KEY, "").strip() or None
         if key is None:
             raise SettingsError(
@@ -162,4 +216,4 @@ class ArchiverSettings:
             raise SettingsError(
                 c.ENV_PSEUDONYM_KEY, f"must be at least {MIN_PSEUDONYM_KEY_CHARS} characters"
             )
-        return cls(bucket, True, key, None)
+        return cls(bucket, True, key, None, tables)

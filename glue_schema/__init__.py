@@ -5,9 +5,12 @@ the Lambda package (which has no pyarrow) can import this module.
 """
 
 from glue_schema.tables import (
+    DELIVERED_TABLES,
+    MEMBER_EVENTS,
     MESSAGES,
     MESSAGES_COLUMN_NAMES,
     RAW_UPDATES,
+    REACTIONS,
     TABLES,
     Column,
     Table,
@@ -18,9 +21,12 @@ DATABASE_DEFAULT = "telegram_pipeline"
 
 __all__ = [
     "DATABASE_DEFAULT",
+    "DELIVERED_TABLES",
+    "MEMBER_EVENTS",
     "MESSAGES",
     "MESSAGES_COLUMN_NAMES",
     "RAW_UPDATES",
+    "REACTIONS",
     "TABLES",
     "Column",
     "Table",

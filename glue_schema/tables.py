@@ -1,4 +1,4 @@
-"""Table definitions: the `messages` column contract and the raw archive table."""
+"""Table definitions: the `messages` column contract, the engagement tables, the raw archive."""
 
 from __future__ import annotations
 
@@ -145,7 +145,87 @@ RAW_UPDATES: Final = Table(
     ),
 )
 
-TABLES: Final = (MESSAGES, RAW_UPDATES)
+MEMBER_EVENTS: Final = Table(
+    name="member_events",
+    description=(
+        "One row per membership change: chat_member, my_chat_member, and the "
+        "new_chat_members / left_chat_member service messages (at least once)."
+    ),
+    prefix="member_events/",
+    serde=PARQUET_SERDE,
+    input_format=PARQUET_INPUT,
+    output_format=PARQUET_OUTPUT,
+    serde_parameters={"serialization.format": "1"},
+    table_parameters={"classification": "parquet", "parquet.compression": "SNAPPY"},
+    columns=(
+        Column("update_id", "bigint", "Telegram update_id"),
+        Column("update_type", "string", "chat_member, my_chat_member, or message (service)"),
+        Column("chat_id", "bigint", "chat.id"),
+        Column("chat_type", "string", "chat.type"),
+        Column("chat_title", "string", "chat.title"),
+        Column("user_id", "bigint", "the member whose membership changed"),
+        Column("user_is_bot", "boolean", "the member is a bot"),
+        Column("user_first_name", "string", "the member's first_name"),
+        Column("user_username", "string", "the member's username"),
+        Column("user_language_code", "string", "the member's language_code"),
+        Column("actor_user_id", "bigint", "who made the change (from); the member when self"),
+        Column("old_status", "string", "creator, administrator, member, restricted, left, kicked"),
+        Column("new_status", "string", "creator, administrator, member, restricted, left, kicked"),
+        Column("was_member", "boolean", "a member before (restricted counts when is_member)"),
+        Column("is_member", "boolean", "a member after"),
+        Column(
+            "event",
+            "string",
+            "joined, left, removed, banned, unbanned, promoted, demoted, restricted, "
+            "unrestricted, changed",
+        ),
+        Column("join_source", "string", "joins: invite_link, join_request, chat_folder, added, direct"),
+        Column("invite_link", "string", "invite_link.invite_link (shortened by Telegram)"),
+        Column("invite_link_name", "string", "invite_link.name"),
+        Column("invite_link_creator_id", "bigint", "invite_link.creator.id"),
+        Column("added_by_user_id", "bigint", "joins added by another member: who added them"),
+        Column("changed_at", "timestamp", "date (UTC)"),
+        Column("received_at", "timestamp", "when the webhook accepted the update (UTC)"),
+    ),
+)
+
+REACTIONS: Final = Table(
+    name="reactions",
+    description=(
+        "One row per reaction added or removed (message_reaction) and per reaction in "
+        "a count snapshot (message_reaction_count), at least once."
+    ),
+    prefix="reactions/",
+    serde=PARQUET_SERDE,
+    input_format=PARQUET_INPUT,
+    output_format=PARQUET_OUTPUT,
+    serde_parameters={"serialization.format": "1"},
+    table_parameters={"classification": "parquet", "parquet.compression": "SNAPPY"},
+    columns=(
+        Column("update_id", "bigint", "Telegram update_id"),
+        Column("update_type", "string", "message_reaction or message_reaction_count"),
+        Column("chat_id", "bigint", "chat.id"),
+        Column("chat_type", "string", "chat.type"),
+        Column("chat_title", "string", "chat.title"),
+        Column("chat_username", "string", "chat.username (public chats: t.me links)"),
+        Column("message_id", "bigint", "the message reacted to"),
+        Column("user_id", "bigint", "the reacting user (null when anonymous)"),
+        Column("user_is_bot", "boolean", "user.is_bot"),
+        Column("user_first_name", "string", "user.first_name"),
+        Column("user_username", "string", "user.username"),
+        Column("actor_chat_id", "bigint", "actor_chat.id: the chat reacting anonymously"),
+        Column("change", "string", "added, removed, or count (a snapshot)"),
+        Column("reaction_type", "string", "emoji, custom_emoji or paid"),
+        Column("emoji", "string", "the emoji, or the custom emoji's id"),
+        Column("reaction_count", "int", "count snapshots: total_count of this reaction"),
+        Column("reacted_at", "timestamp", "date (UTC)"),
+        Column("received_at", "timestamp", "when the webhook accepted the update (UTC)"),
+    ),
+)
+
+#: Tables Firehose writes (one delivery stream each), in the order they are described.
+DELIVERED_TABLES: Final = (MESSAGES, MEMBER_EVENTS, REACTIONS)
+TABLES: Final = (MESSAGES, MEMBER_EVENTS, REACTIONS, RAW_UPDATES)
 MESSAGES_COLUMN_NAMES: Final = MESSAGES.column_names
 
 

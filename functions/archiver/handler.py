@@ -92,7 +92,8 @@ def handle(event: dict[str, Any], deps: Dependencies) -> dict[str, Any]:
         return {"records": []}
     key = archive_key(records)
     adapters.put_archive(deps.s3, deps.settings.raw_bucket, key, archive_body(records))
-    transformed = [transform(record, deps.pseudonym_key) for record in records]
+    table = deps.settings.table_for(str(event.get("deliveryStreamArn", "")))
+    transformed = [transform(record, deps.pseudonym_key, table) for record in records]
     for result, metric in _RESULT_METRICS.items():
         count = sum(1 for t in transformed if t.result == result)
         deps.metrics.add_metric(name=metric, unit=MetricUnit.Count, value=count)

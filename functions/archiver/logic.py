@@ -15,8 +15,9 @@ from typing import Any, Literal
 from functions import constants as c
 from functions import jsoncodec
 from functions.privacy import pseudonymize_row
-from functions.rows import shape_row
+from functions.routing import SHAPERS
 from functions.telegram import as_int64
+from glue_schema import MESSAGES
 
 Result = Literal["Ok", "Dropped", "ProcessingFailed"]
 _GZIP_LEVEL = 6
@@ -167,10 +168,13 @@ def _decode_arrivals(data: bytes) -> list[int] | None:
     return arrivals if shift == 0 else None
 
 
-def transform(record: IncomingRecord, pseudonym_key: bytes | None = None) -> TransformedRecord:
-    """Ok + row for message-like updates, Dropped for other kinds, ProcessingFailed if undecodable.
+def transform(
+    record: IncomingRecord, pseudonym_key: bytes | None = None, table: str = MESSAGES.name
+) -> TransformedRecord:
+    """Ok + the table's rows (one JSON line each), Dropped when the update has none for
+    this table, ProcessingFailed if undecodable.
 
-    With a pseudonym key the row's users are pseudonymised (the archive is not).
+    With a pseudonym key the rows' users are pseudonymised (the archive is not).
     """
     if record.data is None:
         return TransformedRecord(record.record_id, "ProcessingFailed")
@@ -180,16 +184,21 @@ def transform(record: IncomingRecord, pseudonym_key: bytes | None = None) -> Tra
         return TransformedRecord(record.record_id, "ProcessingFailed")
     if not isinstance(update, dict):
         return TransformedRecord(record.record_id, "ProcessingFailed")
-    row = shape_row(update, record.arrival_ms)
-    if row is None:
+    rows = SHAPERS[table](update, record.arrival_ms)
+    if not rows:
         return TransformedRecord(record.record_id, "Dropped")
-    if pseudonym_key is not None:
-        row = pseudonymize_row(row, pseudonym_key)
-    # Null columns are left out: the OpenX JSON SerDe reads a missing key as NULL, and a
-    # small update's row would otherwise be several times its size, pushing a batch's
-    # response toward Lambda's 6 MB limit (docs/deploy.md, "Ceilings").
-    present = {column: value for column, value in row.items() if value is not None}
-    try:
-        return TransformedRecord(record.record_id, "Ok", jsoncodec.dumps(present) + b"\n")
-    except jsoncodec.InvalidJson:
-        return TransformedRecord(record.record_id, "ProcessingFailed")
+    lines = []
+    for row in rows:
+        if pseudonym_key is not None:
+            row = pseudonymize_row(row, pseudonym_key)
+        # Null columns are left out: the OpenX JSON SerDe reads a missing key as NULL, and
+        # a small update's row would otherwise be several times its size, pushing a batch's
+        # response toward Lambda's 6 MB limit (docs/deploy.md, "Ceilings").
+        present = {column: value for column, value in row.items() if value is not None}
+        try:
+            lines.append(jsoncodec.dumps(present) + b"\n")
+        except jsoncodec.InvalidJson:
+            return TransformedRecord(record.record_id, "ProcessingFailed")
+    # Several rows ride in one record as concatenated JSON objects, which Firehose's
+    # conversion reads as several rows (record format conversion, "Deserializer").
+    return TransformedRecord(record.record_id, "Ok", b"".join(lines))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,17 +124,21 @@ def follow(decision: Decision, deps: Dependencies) -> Outcome | None:
 
 
 def deliver(decision: Decision, deps: Dependencies) -> Outcome:
-    """Put an accepted update into the delivery stream; DELIVERY_FAILED if it won't take it."""
+    """Put an accepted update into each stream it feeds; DELIVERY_FAILED if one won't take it.
+
+    The streams share one delivery budget. A failure after an earlier stream took the
+    update still answers 5xx: Telegram redelivers, and the earlier stream's copy is a
+    duplicate the views remove (update_id).
+    """
     if decision.record is None:
         return decision.outcome
     config = deps.settings
+    deadline = time.monotonic() + config.delivery_budget_seconds
     try:
-        adapters.put_record(
-            deps.firehose,
-            config.delivery_stream_name,
-            decision.record,
-            config.delivery_budget_seconds,
-        )
+        for stream in config.streams_for(decision.tables):
+            adapters.put_record(
+                deps.firehose, stream, decision.record, max(0.0, deadline - time.monotonic())
+            )
     except DeliveryUnavailable as error:
         deps.logger.error(
             "delivery failed", extra={"update_id": decision.update_id, "error": str(error)}

@@ -13,6 +13,7 @@ from typing import Any
 
 from functions import constants as c
 from functions import jsoncodec
+from functions.routing import tables_for
 from functions.telegram import chat_id, chat_type_and_title, migration_link, update_id
 
 _SECRET_HEADER = c.SECRET_HEADER.lower()
@@ -95,6 +96,8 @@ class Decision:
     follow: tuple[int, int] | None = None
     chat_type: str | None = None
     chat_title: str | None = None
+    #: The tables the update feeds (functions.routing): which streams it goes to.
+    tables: tuple[str, ...] = ("messages",)
 
 
 def secret_matches(given: str | None, expected: str) -> bool:
@@ -191,7 +194,9 @@ def decide(
     if b"\n" in body or b"\r" in body:
         body = body.replace(b"\r", b" ").replace(b"\n", b" ")
     record = body + b"\n"
-    return Decision(Outcome.ACCEPTED, record, the_update_id, the_chat_id, follow)
+    return Decision(
+        Outcome.ACCEPTED, record, the_update_id, the_chat_id, follow, tables=tables_for(update)
+    )
 
 
 def _followed_migration(
