@@ -101,24 +101,30 @@ class MemorySampler(threading.Thread):
         return min(self.samples, key=lambda sample: abs(sample[0] - second))[1]
 
 
+def serve_command(lake: Path, chat_ids: str, secret: str, *extra: str) -> list[str]:
+    """The command line of `tgpipe serve` on a free loopback port (the e2e tests' too)."""
+    return [
+        sys.executable,
+        "-m",
+        "scripts.cli",
+        "serve",
+        "--lake",
+        str(lake),
+        "--port",
+        "0",
+        "--chat-ids",
+        chat_ids,
+        "--secret",
+        secret,
+        *extra,
+    ]
+
+
 def start_server(lake: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
     """`tgpipe serve` on a free port with default buffering; returns it and its port."""
     log = log_path.open("wb")
     process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "scripts.cli",
-            "serve",
-            "--lake",
-            str(lake),
-            "--port",
-            "0",
-            "--chat-ids",
-            str(DEFAULT_CHAT_ID),
-            "--secret",
-            SECRET,
-        ],
+        serve_command(lake, str(DEFAULT_CHAT_ID), SECRET),
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,

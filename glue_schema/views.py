@@ -1,29 +1,45 @@
 """The Athena SQL kept as files: views (`views/*.sql`) and the dashboards' queries (`queries/*.sql`).
 
 Stdlib only: `infra/` creates the views on Athena from this text and the local
-engine transpiles the very same text to DuckDB. Query parameters (a time window
-in days and a time zone) are `{{days}}` / `{{tz}}` placeholders that `render()`
-replaces with validated SQL literals before a query is sent to either engine
-(see docs/query-engine.md for why not Athena's `?` execution parameters).
+engine transpiles the very same text to DuckDB. The views build on each other
+(messages -> messages_all -> messages_unique and messages_current -> posts) and
+take their column list from glue_schema.tables (`{{view_columns}}`). Query
+parameters (a time window in days and a time zone) are `{{days}}` / `{{tz}}`
+placeholders that `render()` replaces with validated SQL literals before a query
+is sent to either engine (see docs/query-engine.md for why not Athena's `?`
+execution parameters); `{{sent_in_window}}` and `{{window_VIEW}}` are the window
+on sent_at and a view read from the window's dt partitions only.
 """
 
 from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Final
 
+from glue_schema.tables import MESSAGES
+
 VIEWS_DIR: Final = Path(__file__).parent / "views"
 QUERIES_DIR: Final = Path(__file__).parent / "queries"
 
 #: The views, in creation order (a view may only use tables and views before it).
-VIEW_NAMES: Final = ("messages_unique", "messages_current")
+VIEW_NAMES: Final = ("messages_all", "messages_unique", "messages_current", "posts")
 #: Columns the views add after the `messages` columns (then dt): the chat's newest
 #: id after group -> supergroup migrations, so one group is one chat on every chart.
 VIEW_EXTRA_COLUMNS: Final = ("canonical_chat_id",)
+#: Every view's columns, in order: the `messages` columns, the extra ones, then the
+#: partition key. A view file writes `{{view_columns}}` on a line of its own for them
+#: (Trino has no `SELECT * EXCEPT` to drop a view's row_number() column).
+VIEW_COLUMNS: Final = (
+    *MESSAGES.column_names,
+    *VIEW_EXTRA_COLUMNS,
+    *(key.name for key in MESSAGES.partition_keys),
+)
+_VIEW_COLUMNS_LINE: Final = re.compile(r"^([ \t]*)\{\{\s*view_columns\s*\}\}[ \t]*$", re.MULTILINE)
 
 #: What a view or query file may be called: also keeps `--named ../x` out of the folder.
 _NAME_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*")
@@ -31,6 +47,15 @@ _PLACEHOLDER: Final = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 #: The parameters a query may use, each rendered as one SQL literal.
 PARAMETER_NAMES: Final = ("days", "tz")
+
+#: `{{sent_in_window}}`: the window itself, the last `days` calendar days in the time
+#: zone, today included, as a condition on sent_at. Every query restricts its rows to
+#: it; the dt bounds below are derived from it.
+SENT_IN_WINDOW: Final = "sent_in_window"
+SENT_IN_WINDOW_SQL: Final = (
+    "date(sent_at AT TIME ZONE {{tz}})"
+    " >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))"
+)
 
 #: dt is the UTC arrival date: the window's first day minus one (in the query's
 #: time zone) through tomorrow (UTC), so every partition that can hold a message
@@ -44,8 +69,8 @@ DT_TO_SQL: Final = "date_format(date_add('day', 1, current_date), '%Y-%m-%d')"
 #: message_id, and neither Trino nor DuckDB pushes a predicate on another column
 #: through a window, so every partition would be read. Inside, it prunes.
 WINDOW_PREFIX: Final = "window_"
-_VIEW_SCAN: Final = "FROM messages AS m"
-_OTHER_SCANS: Final = re.compile(r"FROM messages\b(?! AS m\b)")
+#: What a view reads: `FROM` or `JOIN` a table or view, and its alias if it has one.
+_SOURCE: Final = re.compile(r"\b(FROM|JOIN) ([a-z_][a-z0-9_]*)\b(?: AS ([a-z_][a-z0-9_]*)\b)?")
 MAX_DAYS: Final = 3660
 DEFAULT_DAYS: Final = 30
 DEFAULT_TZ: Final = "UTC"
@@ -88,8 +113,20 @@ def _read(folder: Path, name: str, kind: str) -> str:
 
 @cache
 def view_sql(name: str) -> str:
-    """The SELECT that defines view `name`, in Athena (Trino) SQL, header comments removed."""
-    return _read(VIEWS_DIR, name, "view")
+    """The SELECT that defines view `name`, in Athena (Trino) SQL, header comments removed.
+
+    Its `{{view_columns}}` line is rendered as VIEW_COLUMNS, one a line, indented as it.
+    """
+    sql = _VIEW_COLUMNS_LINE.sub(
+        lambda line: line.group(1) + (",\n" + line.group(1)).join(VIEW_COLUMNS),
+        _read(VIEWS_DIR, name, "view"),
+    )
+    if placeholders(sql):
+        raise QueryParameterError(
+            f"view {name} may use only a `{{{{view_columns}}}}` line of its own, "
+            f"not {', '.join(sorted(placeholders(sql)))}"
+        )
+    return sql
 
 
 def views() -> dict[str, str]:
@@ -154,21 +191,42 @@ def placeholders(sql: str) -> frozenset[str]:
 
 
 def windowed_view_sql(name: str) -> str:
-    """View `name` as a parenthesised subquery reading only the window's dt partitions."""
-    body = view_sql(name)
-    if body.count(_VIEW_SCAN) != 1:
-        raise QueryParameterError(f"view {name} must read `{_VIEW_SCAN}` exactly once")
+    """View `name` as a parenthesised subquery reading only the window's dt partitions.
+
+    Every scan of `messages` in it becomes a scan of the window's partitions, and
+    every view it builds on (an earlier one in VIEW_NAMES) that view's windowed form.
+    """
+    earlier = VIEW_NAMES[: VIEW_NAMES.index(name)] if name in VIEW_NAMES else ()
     window = f"(SELECT * FROM messages WHERE dt BETWEEN {DT_FROM_SQL} AND {DT_TO_SQL})"  # noqa: S608  # nosec B608 - constants only
-    # The migration lookup (canonical_chat_id) reads the same partitions: a window that
-    # holds an old group's messages also holds its later migration (the window runs to
-    # today), and a window after the migration holds none of the old id's messages.
-    body = _OTHER_SCANS.sub(f"FROM {window} AS in_window", body)
-    return "(\n" + body.replace(_VIEW_SCAN, f"FROM {window} AS m") + "\n)"
+    bounded = 0
+
+    def bound(match: re.Match[str]) -> str:
+        nonlocal bounded
+        keyword, source, alias = match.groups()
+        if source == "messages":
+            # The migration lookup (canonical_chat_id) reads the same partitions as the
+            # messages it names: a window that holds an old group's messages also holds
+            # its later migration (the window runs to today), and a window after the
+            # migration holds none of the old id's messages.
+            subquery = window
+        elif source in earlier:
+            subquery = windowed_view_sql(source)
+        else:
+            return match.group(0)
+        bounded += 1
+        return f"{keyword} {subquery} AS {alias or source}"
+
+    body = _SOURCE.sub(bound, view_sql(name))
+    if not bounded:
+        raise QueryParameterError(f"view {name} reads neither messages nor an earlier view")
+    return "(\n" + body + "\n)"
 
 
 def _expand_windows(sql: str) -> str:
     def expand(match: re.Match[str]) -> str:
         name = match.group(1)
+        if name == SENT_IN_WINDOW:
+            return SENT_IN_WINDOW_SQL
         if name.startswith(WINDOW_PREFIX) and name[len(WINDOW_PREFIX) :] in VIEW_NAMES:
             return windowed_view_sql(name[len(WINDOW_PREFIX) :])
         return match.group(0)
@@ -177,8 +235,8 @@ def _expand_windows(sql: str) -> str:
 
 
 def known_placeholders() -> tuple[str, ...]:
-    """Every placeholder a query may use: the parameters and the windowed views."""
-    return (*PARAMETER_NAMES, *(WINDOW_PREFIX + name for name in VIEW_NAMES))
+    """Every placeholder a query may use: the parameters, the window and the windowed views."""
+    return (*PARAMETER_NAMES, SENT_IN_WINDOW, *(WINDOW_PREFIX + name for name in VIEW_NAMES))
 
 
 def render(sql: str, parameters: QueryParameters | None = None) -> str:
@@ -200,3 +258,13 @@ def render(sql: str, parameters: QueryParameters | None = None) -> str:
         raise QueryParameterError(f"the query needs parameters: {', '.join(sorted(used))}")
     literals = parameters.literals()
     return _PLACEHOLDER.sub(lambda match: literals[match.group(1)], sql)
+
+
+def render_as(
+    engine_error: Callable[[str], Exception], sql: str, parameters: QueryParameters | None
+) -> str:
+    """`render()` for an engine: a parameter mistake is raised as the engine's own error."""
+    try:
+        return render(sql, parameters)
+    except QueryParameterError as error:
+        raise engine_error(str(error)) from None

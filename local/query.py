@@ -23,7 +23,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 
 from glue_schema import MESSAGES, RAW_UPDATES, Table
 from glue_schema.tables import RAW_UPDATE_KINDS
-from glue_schema.views import QueryParameterError, QueryParameters, render, views
+from glue_schema.views import QueryParameters, render_as, views
 
 #: Where each table's objects live under the lake (S3 layout, one folder per bucket).
 MESSAGES_GLOB: Final = "data/messages/dt=*/*.parquet"
@@ -313,11 +313,7 @@ class LocalQueryEngine:
         self, sql: str, parameters: QueryParameters | None = None
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run one Athena SQL query (placeholders rendered with `parameters`): (columns, rows)."""
-        try:
-            rendered = render(sql, parameters)
-        except QueryParameterError as error:
-            raise QueryError(str(error)) from None
-        duck_sql = transpile(rendered)
+        duck_sql = transpile(render_as(QueryError, sql, parameters))
         with self._lock:
             try:
                 self._refresh()

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from glue_schema.views import QueryParameterError, QueryParameters, render
+from glue_schema.views import QueryParameters, render_as
 
 #: Final states of a query execution (Athena API `QueryExecutionStatus.State`).
 SUCCEEDED: Final = "SUCCEEDED"
@@ -198,11 +198,7 @@ class AthenaRunner:
         self, sql: str, parameters: QueryParameters | None = None
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """The local engine's interface: placeholders rendered, then (columns, rows)."""
-        try:
-            rendered = render(sql, parameters)
-        except QueryParameterError as error:
-            raise AthenaQueryError(str(error)) from None
-        result = self.run(rendered)
+        result = self.run(render_as(AthenaQueryError, sql, parameters))
         return result.columns, result.rows
 
     def _execution(self, execution_id: str) -> dict[str, Any]:

@@ -9,9 +9,7 @@ WITH edited AS (
         min(edited_at) AS first_edited_at
     FROM {{window_messages_unique}} AS messages_unique
     WHERE
-        -- The window: the last `days` calendar days in the time zone, today included.
-        date(sent_at AT TIME ZONE {{tz}})
-            >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
+        {{sent_in_window}}
         -- Posts only: service messages (joins, pins, title changes, ...) are events.
         AND NOT coalesce(is_service, false)
     GROUP BY chat_id, message_id

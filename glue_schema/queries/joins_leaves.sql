@@ -7,9 +7,7 @@ SELECT
     count_if(message_type = 'left_chat_member') AS leaves
 FROM {{window_messages_current}} AS messages_current
 WHERE
-    -- The window: the last `days` calendar days in the time zone, today included.
-    date(sent_at AT TIME ZONE {{tz}})
-        >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
+    {{sent_in_window}}
     AND message_type IN ('new_chat_members', 'left_chat_member')
 GROUP BY 1
 ORDER BY day

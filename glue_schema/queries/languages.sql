@@ -2,14 +2,8 @@
 SELECT
     coalesce(user_language_code, 'unknown') AS language,
     count(DISTINCT user_id) AS senders
-FROM {{window_messages_current}} AS messages_current
-WHERE
-    -- The window: the last `days` calendar days in the time zone, today included.
-    date(sent_at AT TIME ZONE {{tz}})
-        >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
-    AND user_id IS NOT NULL
-    -- Posts only: service messages (joins, pins, title changes, ...) are events.
-    AND NOT coalesce(is_service, false)
+FROM {{window_posts}} AS posts
+WHERE {{sent_in_window}} AND user_id IS NOT NULL
 GROUP BY 1
 ORDER BY senders DESC, language
 LIMIT 15

@@ -3,9 +3,6 @@ SELECT
     message_type,
     count(*) AS messages
 FROM {{window_messages_current}} AS messages_current
-WHERE
-    -- The window: the last `days` calendar days in the time zone, today included.
-    date(sent_at AT TIME ZONE {{tz}})
-        >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
+WHERE {{sent_in_window}}
 GROUP BY message_type
 ORDER BY messages DESC, message_type

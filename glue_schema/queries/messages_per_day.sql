@@ -6,12 +6,7 @@ SELECT
     canonical_chat_id AS chat_id,
     max_by(chat_title, sent_at) AS chat_title,
     count(*) AS messages
-FROM {{window_messages_current}} AS messages_current
-WHERE
-    -- The window: the last `days` calendar days in the time zone, today included.
-    date(sent_at AT TIME ZONE {{tz}})
-        >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
-    -- Posts only: service messages (joins, pins, title changes, ...) are events.
-    AND NOT coalesce(is_service, false)
+FROM {{window_posts}} AS posts
+WHERE {{sent_in_window}}
 GROUP BY 1, 2
 ORDER BY day, chat_id

@@ -1,13 +1,8 @@
 -- What share of messages are replies, and how long after the message they answer (median)?
 WITH posted AS (
     SELECT chat_id, message_id, sent_at, reply_to_message_id
-    FROM {{window_messages_current}} AS messages_current
-    WHERE
-        -- The window: the last `days` calendar days in the time zone, today included.
-        date(sent_at AT TIME ZONE {{tz}})
-            >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
-        -- Posts only: service messages (joins, pins, title changes, ...) are events.
-        AND NOT coalesce(is_service, false)
+    FROM {{window_posts}} AS posts
+    WHERE {{sent_in_window}}
 ),
 delays AS (
     -- The answered message must be in the lake within the dt range too; replies to

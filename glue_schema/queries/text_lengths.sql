@@ -24,9 +24,7 @@ FROM (
         END AS bucket
     FROM {{window_messages_current}} AS messages_current
     WHERE
-        -- The window: the last `days` calendar days in the time zone, today included.
-        date(sent_at AT TIME ZONE {{tz}})
-            >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
+        {{sent_in_window}}
         AND text_length > 0
 ) AS lengths
 GROUP BY bucket

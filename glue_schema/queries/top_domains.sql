@@ -20,10 +20,7 @@ FROM (
         ) AS domain
     FROM {{window_messages_current}} AS messages_current
     CROSS JOIN UNNEST(urls) AS t (url)
-    WHERE
-        -- The window: the last `days` calendar days in the time zone, today included.
-        date(sent_at AT TIME ZONE {{tz}})
-            >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
+    WHERE {{sent_in_window}}
 ) AS links
 WHERE domain IS NOT NULL AND domain <> ''
 GROUP BY domain

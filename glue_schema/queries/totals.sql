@@ -14,9 +14,6 @@ SELECT
     ) AS joins,
     count(CASE WHEN message_type = 'left_chat_member' THEN 1 END) AS leaves
 FROM {{window_messages_current}} AS messages_current
-WHERE
-    -- The window: the last `days` calendar days in the time zone, today included.
-    date(sent_at AT TIME ZONE {{tz}})
-        >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))
+WHERE {{sent_in_window}}
 -- An empty window has no totals row (as every other query has no rows).
 HAVING count(*) > 0

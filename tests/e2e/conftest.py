@@ -6,11 +6,12 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from benchmarks.soak import serve_command
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-secret_0123456789"
@@ -22,21 +23,7 @@ def serve_process(
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """Start `tgpipe serve` on a free port; yield (process, webhook URL); stop it at the end."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scripts.cli",
-            "serve",
-            "--lake",
-            str(lake),
-            "--port",
-            "0",
-            "--chat-ids",
-            chat_ids,
-            "--secret",
-            SECRET,
-            *extra,
-        ],
+        serve_command(lake, chat_ids, SECRET, *extra),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

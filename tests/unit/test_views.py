@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from sqlglot import exp
 from glue_schema import MESSAGES
 from glue_schema import views as views_module
 from glue_schema.views import (
+    VIEW_COLUMNS,
     VIEW_EXTRA_COLUMNS,
     VIEW_NAMES,
     VIEWS_DIR,
@@ -46,10 +48,50 @@ def test_view_projects_the_messages_columns_then_dt(name: str) -> None:
     assert tree.named_selects == [*MESSAGES.column_names, *VIEW_EXTRA_COLUMNS, "dt"]
 
 
+def _sources(sql: str) -> set[str]:
+    tree = sqlglot.parse_one(sql, read="trino")
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    return {table.name for table in tree.find_all(exp.Table)} - ctes
+
+
 @pytest.mark.parametrize("name", VIEW_NAMES)
-def test_view_reads_only_the_messages_table(name: str) -> None:
-    tree = sqlglot.parse_one(view_sql(name), read="trino")
-    assert {table.name for table in tree.find_all(exp.Table)} == {"messages"}
+def test_view_reads_the_messages_table_or_the_views_before_it(name: str) -> None:
+    sources = _sources(view_sql(name))
+    assert sources
+    assert sources <= {"messages", *VIEW_NAMES[: VIEW_NAMES.index(name)]}
+
+
+def test_the_views_build_on_each_other() -> None:
+    # One migration join, in messages_all; the deduplicating views read it. messages_current
+    # does not read messages_unique: two updates that share an update_id (Telegram picks
+    # ids at random after a week without updates) are still two messages there.
+    assert {name: _sources(view_sql(name)) for name in VIEW_NAMES} == {
+        "messages_all": {"messages"},
+        "messages_unique": {"messages_all"},
+        "messages_current": {"messages_all"},
+        "posts": {"messages_current"},
+    }
+
+
+def test_view_columns_are_rendered_one_a_line_at_the_placeholders_indent() -> None:
+    select = view_sql("messages_all")
+    assert "{{" not in select
+    assert select.startswith("SELECT\n    update_id,\n    update_type,\n")
+    assert "\n    canonical_chat_id,\n    dt\nFROM (" in select
+    assert (*MESSAGES.column_names, *VIEW_EXTRA_COLUMNS, "dt") == VIEW_COLUMNS
+
+
+def test_a_view_with_another_placeholder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "messages_unique.sql").write_text("SELECT {{days}} AS days FROM messages")
+    monkeypatch.setattr(views_module, "VIEWS_DIR", tmp_path)
+    view_sql.cache_clear()
+    try:
+        with pytest.raises(QueryParameterError, match="days"):
+            view_sql("messages_unique")
+    finally:
+        view_sql.cache_clear()
 
 
 @pytest.mark.parametrize("name", VIEW_NAMES)
@@ -70,7 +112,7 @@ def test_create_view_statement_is_trino_ddl_for_that_view(name: str) -> None:
 
 def test_view_sql_has_no_header_comment_lines() -> None:
     for select in views().values():
-        assert select.startswith("SELECT")
+        assert select.startswith(("SELECT", "WITH"))
 
 
 def test_views_come_in_creation_order() -> None:
@@ -195,6 +237,23 @@ def test_transpile_refuses_what_is_not_one_query(sql: str, message: str) -> None
 @pytest.mark.parametrize("name", VIEW_NAMES)
 def test_a_windowed_view_reads_every_scan_of_messages_once_through_the_window(name: str) -> None:
     rendered = views_module.windowed_view_sql(name)
-    # The main scan and the two migration lookups, each read once, none nested.
+    # The main scan and the two migration lookups, each read once, none nested; a view
+    # built on another reads that view's windowed form.
     assert rendered.count("FROM messages WHERE dt BETWEEN") == 3
-    assert rendered.count("FROM messages") == 3
+    assert len(re.findall(r"\b(?:FROM|JOIN) messages\b", rendered)) == 3
+    assert _sources(rendered.strip()[1:-1]) == {"messages"}
+
+
+def test_a_windowed_view_keeps_the_aliases_its_view_gives() -> None:
+    rendered = views_module.windowed_view_sql("posts")
+    assert ") AS messages_current\n" in rendered  # posts names no alias: the view's name
+    assert rendered.count(") AS m\n") == 2  # messages_all in messages_current, messages in it
+    assert rendered.count(") AS messages\n") == 2  # the migration lookups
+
+
+def test_sent_in_window_renders_the_window_on_sent_at() -> None:
+    rendered = render("SELECT 1 FROM t WHERE {{sent_in_window}}", QueryParameters(days=7, tz="UTC"))
+    assert rendered == (
+        "SELECT 1 FROM t WHERE date(sent_at AT TIME ZONE 'UTC')"
+        " >= date_add('day', 1 - 7, date(current_timestamp AT TIME ZONE 'UTC'))"
+    )
