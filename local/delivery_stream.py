@@ -2,54 +2,56 @@
 
 Takes `put_record`/`put_record_batch` with Firehose's shapes, limits and error
 codes; acknowledges a record only once it is fsynced in an on-disk spool
-(group commit: one fsync per batch of concurrent puts); buffers by size and age;
-on flush calls the processor (the archiver) with a real transformation event,
-checks its answer as Firehose does, converts the `Ok` rows to Parquet with the
-Glue schema (OpenX JSON SerDe rules, local.conversion) and writes Firehose's
-error records. A spool segment is deleted only after everything its records
-produced is durably written, so a crash re-delivers (duplicates) but never
-loses an acknowledged record. docs/local-stack.md cites the AWS page behind
-each behaviour.
+(local.spool: group commit, one fsync per batch of concurrent puts); buffers by
+size and age; flushes by the buffering hints, on demand and on close. A flush
+delivers in buffer-sized groups, here or in a worker process
+(local.delivery_worker): the processor (by default the archiver, local.lake)
+called with a transformation event (local.firehose_transform), then the `Ok`
+rows converted with the stream's Glue table and written as Parquet, with
+Firehose's error records (local.delivery_output). A spool segment is deleted
+only after everything its records produced is durably written, so a crash
+re-delivers (duplicates) but never loses an acknowledged record.
+docs/local-stack.md cites the AWS page behind each behaviour.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
-import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from dataclasses import dataclass, fields
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from functions import constants as c
-from functions import jsoncodec
-from functions.archiver import handler as archiver
 from functions.logs import MetricsSink
 from functions.settings import ArchiverSettings
-from glue_schema import DATABASE_DEFAULT, MESSAGES
-from local.conversion import OpenXJsonReader, parquet_bytes
-from local.lambda_runtime import (
-    LOCAL_ACCOUNT,
-    LOCAL_REGION,
-    Handler,
-    LambdaContext,
-    LocalMetrics,
-    invoke,
-    local_logger,
-)
+from glue_schema import MESSAGES, Table
+
+# An `x as x` import is a re-export: the lake's buckets and archiver, the spool, the error
+# output types and the transformation's error codes are part of the stream's interface.
+from local.delivery_output import ERROR_FORMAT_CONVERSION_FAILED as ERROR_FORMAT_CONVERSION_FAILED
+from local.delivery_output import ERROR_PROCESSING_FAILED as ERROR_PROCESSING_FAILED
+from local.delivery_output import DeliveryOutput
+from local.delivery_worker import DeliveryWorker
+from local.firehose_transform import DEFAULT_PROCESSOR_RETRIES, FirehoseTransform
+from local.firehose_transform import DUPLICATED_RECORD_ID as DUPLICATED_RECORD_ID
+from local.firehose_transform import FUNCTION_ERROR as FUNCTION_ERROR
+from local.firehose_transform import JSON_PROCESSING as JSON_PROCESSING
+from local.firehose_transform import MAX_INVOCATION_PAYLOAD_BYTES as MAX_INVOCATION_PAYLOAD_BYTES
+from local.firehose_transform import MISSING_RECORD_ID as MISSING_RECORD_ID
+from local.firehose_transform import PROCESSING_FAILED_STATUS as PROCESSING_FAILED_STATUS
+from local.lake import DATA_BUCKET as DATA_BUCKET
+from local.lake import RAW_BUCKET as RAW_BUCKET
+from local.lake import lake_object_store as lake_object_store
+from local.lake import local_archiver as local_archiver
+from local.lambda_runtime import LOCAL_ACCOUNT, LOCAL_REGION, Handler, LocalMetrics
 from local.object_store import LocalObjectStore
 
 # One shape for every local AWS error: Firehose's errors are built like S3's.
 from local.object_store import client_error as firehose_error
-
-# Re-exported: the spool is part of the stream's interface.
 from local.spool import SPOOL_DIR as SPOOL_DIR
 from local.spool import Spool as Spool
 from local.spool import SpooledRecord as SpooledRecord
@@ -63,95 +65,13 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_STREAM_NAME: Final = "telegram-updates"
 DEFAULT_PROCESSOR_NAME: Final = "archiver"
-RAW_BUCKET: Final = "local-raw"
-DATA_BUCKET: Final = "local-data"
-#: Bucket → directory of the lake, as docs/architecture.md lays it out.
-LAKE_BUCKETS: Final = {RAW_BUCKET: "raw", DATA_BUCKET: "data"}
 
 # PutRecord / PutRecordBatch limits (Firehose API reference and quotas).
 MAX_RECORD_BYTES: Final = 1_024_000
 MAX_BATCH_RECORDS: Final = 500
 MAX_BATCH_BYTES: Final = 4 * 1024 * 1024
-#: Lambda's synchronous invocation payload limit, which caps one transformation batch.
-MAX_INVOCATION_PAYLOAD_BYTES: Final = 6 * 1024 * 1024
-#: Firehose retries a failed Lambda invocation three times by default.
-DEFAULT_PROCESSOR_RETRIES: Final = 3
-#: Firehose stream version in object names: starts at 1, bumped by configuration changes.
-STREAM_VERSION: Final = 1
 
-ERROR_PROCESSING_FAILED: Final = "processing-failed"
-ERROR_FORMAT_CONVERSION_FAILED: Final = "format-conversion-failed"
-
-# Transformation error codes and messages, as Firehose writes them in error records.
-FUNCTION_ERROR: Final = "Lambda.FunctionError"
-FUNCTION_ERROR_MESSAGE: Final = (
-    "The Lambda function was successfully invoked but it returned an error result."
-)
-INVALID_OUTPUT_MESSAGE: Final = (
-    "Check your function and make sure the output is in required format. In addition to "
-    "that, make sure the processed records contain valid result status of Dropped, Ok, "
-    "or ProcessingFailed"
-)
-JSON_PROCESSING: Final = "Lambda.JsonProcessingException"
-JSON_PROCESSING_MESSAGE: Final = (
-    "There was an error parsing returned records from the Lambda function. Ensure that "
-    "the returned records follow the status model required by Firehose."
-)
-MISSING_RECORD_ID: Final = "Lambda.MissingRecordId"
-MISSING_RECORD_ID_MESSAGE: Final = (
-    "One or more record Ids were not returned. Ensure that the Lambda function returns "
-    "all received record Ids."
-)
-DUPLICATED_RECORD_ID: Final = "Lambda.DuplicatedRecordId"
-DUPLICATED_RECORD_ID_MESSAGE: Final = (
-    "Multiple records were returned with the same record Id. Ensure that the Lambda "
-    "function returns a unique record Id for each record."
-)
-PROCESSING_FAILED_STATUS: Final = "Lambda.ProcessingFailedStatus"
-PROCESSING_FAILED_STATUS_MESSAGE: Final = "ProcessingFailed status set for record"
-
-_EVENT_OVERHEAD_BYTES = 512
-_RECORD_OVERHEAD_BYTES = 128
 _RETRY_PAUSE_SECONDS = 1.0
-
-
-def lake_object_store(lake: Path) -> LocalObjectStore:
-    """The lake's buckets: `local-raw` → `<lake>/raw`, `local-data` → `<lake>/data`."""
-    return LocalObjectStore(Path(lake), LAKE_BUCKETS)
-
-
-def local_archiver(
-    store: Any,
-    settings: ArchiverSettings | None = None,
-    *,
-    metrics: MetricsSink | None = None,
-    log_level: str = "WARNING",
-) -> Handler:
-    """The unchanged archiver over the lake's store, with its own settings, metrics and logger.
-
-    Nothing process-wide is touched: two streams (two stacks) in one process each
-    have their own archiver. `settings` defaults to the local raw bucket, no pseudonyms.
-    """
-    config = settings if settings is not None else ArchiverSettings(raw_bucket=RAW_BUCKET)
-    deps = archiver.Dependencies(
-        config,
-        archiver.read_pseudonym_key(config),
-        store,
-        metrics if metrics is not None else LocalMetrics(),
-        local_logger(c.ARCHIVER_SERVICE, log_level),
-    )
-
-    def processor(event: dict[str, Any], _context: Any) -> dict[str, Any]:
-        return archiver.handle(event, deps)
-
-    return processor
-
-
-def _now_ms(clock: Callable[[], float]) -> int:
-    return int(clock() * 1000)
-
-
-# ------------------------------------------------------------------- delivery stream
 
 
 @dataclass(frozen=True)
@@ -183,29 +103,6 @@ class FlushReport:
     keys: tuple[str, ...] = ()
 
 
-@dataclass
-class _Delivery:
-    """The outcome of the processor for one flush, record by record."""
-
-    rows: list[tuple[SpooledRecord, bytes]] = field(default_factory=list)
-    dropped: int = 0
-    processing_errors: list[dict[str, Any]] = field(default_factory=list)
-    invocations: int = 0
-
-
-def _object_key(prefix: str, stream: str, oldest_ms: int, extension: str = "") -> str:
-    """`<prefix>dt=<oldest, UTC>/<stream>-<version>-<YYYY-MM-dd-HH-mm-ss>-<uuid><ext>`."""
-    oldest = datetime.fromtimestamp(oldest_ms // 1000, tz=UTC)
-    return (
-        f"{prefix}dt={oldest:%Y-%m-%d}/"
-        f"{stream}-{STREAM_VERSION}-{oldest:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}{extension}"
-    )
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 class LocalDeliveryStream:
     """A Firehose Direct PUT stream with a Lambda processor and Parquet conversion, on disk."""
 
@@ -219,6 +116,7 @@ class LocalDeliveryStream:
         buffer_interval_s: float = 5.0,
         processor_retries: int = DEFAULT_PROCESSOR_RETRIES,
         processor_name: str = DEFAULT_PROCESSOR_NAME,
+        table: Table = MESSAGES,
         store: LocalObjectStore | None = None,
         clock: Callable[[], float] = time.time,
         delivery_process: bool = False,
@@ -233,6 +131,7 @@ class LocalDeliveryStream:
             raise ValueError("a delivery process runs the default archiver on the lake's own store")
         self.lake = Path(lake)
         self.name = name
+        self.table = table
         self.store = store if store is not None else lake_object_store(self.lake)
         self.archiver_settings = archiver_settings
         self.metrics = metrics if metrics is not None else LocalMetrics()
@@ -243,9 +142,8 @@ class LocalDeliveryStream:
         self.buffer_bytes_limit = int(buffer_size_mb * 1024 * 1024)
         self.buffer_interval_s = buffer_interval_s
         self.arn = f"arn:aws:firehose:{LOCAL_REGION}:{LOCAL_ACCOUNT}:deliverystream/{name}"
-        self.lambda_arn = LambdaContext(function_name=processor_name).invoked_function_arn
         self._clock = clock
-        self._reader = OpenXJsonReader(MESSAGES)
+        self._output = DeliveryOutput(name, table)
         self._state = threading.Lock()
         self._flush_lock = threading.Lock()
         self._buffer: list[SpooledRecord] = []
@@ -256,15 +154,16 @@ class LocalDeliveryStream:
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
         self._closed = False
-        self._worker: _DeliveryWorker | None = None
+        self._worker: DeliveryWorker | None = None
         if delivery_process:
-            self._worker = _DeliveryWorker(
+            self._worker = DeliveryWorker(
                 self.lake,
                 name,
                 buffer_size_mb=buffer_size_mb,
                 buffer_interval_s=buffer_interval_s,
                 processor_retries=processor_retries,
                 processor_name=processor_name,
+                table=table,
                 archiver_settings=archiver_settings,
                 log_level=log_level,
             )
@@ -372,7 +271,7 @@ class LocalDeliveryStream:
         return bytes(data)
 
     def _spooled(self, datas: Iterable[bytes]) -> list[SpooledRecord]:
-        arrival_ms = _now_ms(self._clock)
+        arrival_ms = int(self._clock() * 1000)
         return [SpooledRecord(uuid.uuid4().hex, arrival_ms, data) for data in datas]
 
     def _after_put(self, count: int) -> None:
@@ -532,7 +431,7 @@ class LocalDeliveryStream:
     def _deliver_group(self, records: Sequence[SpooledRecord]) -> FlushReport:
         """Deliver one group here, or in the delivery process when there is one."""
         if self._worker is None:
-            return self._deliver(records)
+            return self.deliver_here(records)
         report, counted = self._worker.deliver(records)
         with self._state:
             for counter, amount in counted.items():
@@ -554,300 +453,32 @@ class LocalDeliveryStream:
             size += len(record.data)
         return groups
 
-    def _deliver(self, records: Sequence[SpooledRecord]) -> FlushReport:
-        delivery = _Delivery()
-        for chunk in self._invocation_chunks(records):
-            self._transform(chunk, delivery)
-        conversion = self._reader.read([row for _, row in delivery.rows])
-        keys: list[str] = []
-        if conversion.table.num_rows:
-            written = [delivery.rows[index][0] for index in conversion.row_records]
-            key = _object_key(
-                c.MESSAGES_PREFIX,
-                self.name,
-                min(record.arrival_ms for record in written),
-                ".parquet",
-            )
-            self.store.put_object(Bucket=DATA_BUCKET, Key=key, Body=parquet_bytes(conversion.table))
-            keys.append(key)
-        ended_ms = _now_ms(self._clock)
-        conversion_errors = [
-            self._conversion_error(
-                *delivery.rows[failure.index], failure.code, failure.message, ended_ms
-            )
-            for failure in conversion.failures
-        ]
-        for output, errors in (
-            (ERROR_PROCESSING_FAILED, delivery.processing_errors),
-            (ERROR_FORMAT_CONVERSION_FAILED, conversion_errors),
-        ):
-            if errors:
-                keys.append(self._write_errors(output, errors))
+    def deliver_here(self, records: Sequence[SpooledRecord]) -> FlushReport:
+        """Deliver one group in this process (the delivery worker calls it in its own)."""
+        transformed = FirehoseTransform(
+            self.processor,
+            self.processor_name,
+            self.arn,
+            self.processor_retries,
+            self._clock,
+        ).run(records)
+        written = self._output.write(
+            self.store, transformed.rows, transformed.processing_errors, self._clock
+        )
         report = FlushReport(
             records=len(records),
-            rows_written=conversion.table.num_rows,
-            records_dropped=delivery.dropped,
-            processing_failed=len(delivery.processing_errors),
-            conversion_failed=len(conversion_errors),
-            keys=tuple(keys),
+            rows_written=written.rows_written,
+            records_dropped=transformed.dropped,
+            processing_failed=len(transformed.processing_errors),
+            conversion_failed=written.conversion_failed,
+            keys=written.keys,
         )
         with self._state:
-            self._stats["invocations"] += delivery.invocations
+            self._stats["invocations"] += transformed.invocations
             self._stats["rows_written"] += report.rows_written
             self._stats["records_dropped"] += report.records_dropped
             self._stats["processing_failed"] += report.processing_failed
             self._stats["conversion_failed"] += report.conversion_failed
-            self._stats["parquet_objects"] += 1 if conversion.table.num_rows else 0
-            self._stats["error_objects"] += len(keys) - (1 if conversion.table.num_rows else 0)
+            self._stats["parquet_objects"] += written.parquet_objects
+            self._stats["error_objects"] += written.error_objects
         return report
-
-    @staticmethod
-    def _invocation_chunks(records: Sequence[SpooledRecord]) -> list[list[SpooledRecord]]:
-        """Split so no transformation event exceeds Lambda's 6 MB payload."""
-        chunks: list[list[SpooledRecord]] = [[]]
-        size = _EVENT_OVERHEAD_BYTES
-        for record in records:
-            record_size = (
-                4 * ((len(record.data) + 2) // 3) + len(record.record_id) + _RECORD_OVERHEAD_BYTES
-            )
-            if chunks[-1] and size + record_size > MAX_INVOCATION_PAYLOAD_BYTES:
-                chunks.append([])
-                size = _EVENT_OVERHEAD_BYTES
-            chunks[-1].append(record)
-            size += record_size
-        return chunks
-
-    def _event(self, chunk: Sequence[SpooledRecord]) -> dict[str, Any]:
-        return {
-            "invocationId": str(uuid.uuid4()),
-            "deliveryStreamArn": self.arn,
-            "region": LOCAL_REGION,
-            "records": [
-                {
-                    "recordId": record.record_id,
-                    "approximateArrivalTimestamp": record.arrival_ms,
-                    "data": _b64(record.data),
-                }
-                for record in chunk
-            ],
-        }
-
-    def _transform(self, chunk: Sequence[SpooledRecord], delivery: _Delivery) -> None:
-        """Invoke the processor (retrying if it raises) and sort its answer record by record."""
-        attempts = 0
-        response: Any = None
-        while True:
-            attempts += 1
-            delivery.invocations += 1
-            try:
-                response = invoke(self.processor, self._event(chunk), self.processor_name)
-                break
-            except Exception as error:  # noqa: BLE001 - any error of the function is a FunctionError
-                logger.warning("processor attempt %d failed: %s", attempts, type(error).__name__)
-                if attempts > self.processor_retries:
-                    self._fail(chunk, FUNCTION_ERROR, FUNCTION_ERROR_MESSAGE, attempts, delivery)
-                    return
-        entries = response.get("records") if isinstance(response, dict) else None
-        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            self._fail(chunk, JSON_PROCESSING, JSON_PROCESSING_MESSAGE, attempts, delivery)
-            return
-        by_id: dict[str, dict[str, Any]] = {}
-        duplicated: set[str] = set()
-        for entry in entries:
-            record_id = entry.get("recordId")
-            if not isinstance(record_id, str):
-                continue
-            if record_id in by_id:
-                duplicated.add(record_id)
-            by_id[record_id] = entry
-        for record in chunk:
-            entry = by_id.get(record.record_id)
-            if entry is None:
-                self._fail(
-                    [record], MISSING_RECORD_ID, MISSING_RECORD_ID_MESSAGE, attempts, delivery
-                )
-            elif record.record_id in duplicated:
-                self._fail(
-                    [record], DUPLICATED_RECORD_ID, DUPLICATED_RECORD_ID_MESSAGE, attempts, delivery
-                )
-            elif entry.get("result") == "Dropped":
-                delivery.dropped += 1
-            elif entry.get("result") == "ProcessingFailed":
-                self._fail(
-                    [record],
-                    PROCESSING_FAILED_STATUS,
-                    PROCESSING_FAILED_STATUS_MESSAGE,
-                    attempts,
-                    delivery,
-                )
-            elif entry.get("result") == "Ok" and isinstance(entry.get("data"), str):
-                try:
-                    row = base64.b64decode(entry["data"], validate=True)
-                except (binascii.Error, ValueError):
-                    self._fail([record], FUNCTION_ERROR, INVALID_OUTPUT_MESSAGE, attempts, delivery)
-                    continue
-                delivery.rows.append((record, row))
-            else:
-                self._fail([record], FUNCTION_ERROR, INVALID_OUTPUT_MESSAGE, attempts, delivery)
-
-    def _fail(
-        self,
-        records: Iterable[SpooledRecord],
-        code: str,
-        message: str,
-        attempts: int,
-        delivery: _Delivery,
-    ) -> None:
-        ended_ms = _now_ms(self._clock)
-        delivery.processing_errors.extend(
-            {
-                "attemptsMade": attempts,
-                "arrivalTimestamp": record.arrival_ms,
-                "errorCode": code,
-                "errorMessage": message,
-                "attemptEndingTimestamp": ended_ms,
-                "rawData": _b64(record.data),
-                "lambdaArn": self.lambda_arn,
-            }
-            for record in records
-        )
-
-    def _conversion_error(
-        self, record: SpooledRecord, row: bytes, code: str, message: str, ended_ms: int
-    ) -> dict[str, Any]:
-        return {
-            "attemptsMade": 1,
-            "arrivalTimestamp": record.arrival_ms,
-            "lastErrorCode": code,
-            "lastErrorMessage": message,
-            "attemptEndingTimestamp": ended_ms,
-            "rawData": _b64(row),
-            # Direct PUT records have no Kinesis sequence numbers.
-            "sequenceNumber": None,
-            "subSequenceNumber": None,
-            "dataCatalogTable": {
-                "catalogId": LOCAL_ACCOUNT,
-                "databaseName": DATABASE_DEFAULT,
-                "tableName": MESSAGES.name,
-                "region": LOCAL_REGION,
-                "versionId": "LATEST",
-                "catalogArn": f"arn:aws:glue:{LOCAL_REGION}:{LOCAL_ACCOUNT}:catalog",
-            },
-        }
-
-    def _write_errors(self, output_type: str, errors: Sequence[dict[str, Any]]) -> str:
-        """One NDJSON object of error records under errors/<output type>/dt=.../."""
-        key = _object_key(
-            f"{c.ERRORS_PREFIX}{output_type}/",
-            self.name,
-            min(error["arrivalTimestamp"] for error in errors),
-        )
-        body = b"".join(jsoncodec.dumps(error) + b"\n" for error in errors)
-        self.store.put_object(Bucket=DATA_BUCKET, Key=key, Body=body)
-        return key
-
-
-# ------------------------------------------------------------------- delivery process
-
-
-class _DeliveryWorker:
-    """The delivery half of the stream (archiver invocation, conversion, writes) in a process.
-
-    Firehose runs apart from the webhook; running its delivery in its own process
-    here lets the second core do it while the webhook's threads keep answering,
-    instead of both sharing one interpreter lock. The spool, the buffer and the
-    acknowledgements stay in the main process: a record is released from the
-    spool only after the worker has durably written its outputs, exactly as in
-    process, and a worker that dies leaves its records spooled for the next flush.
-    """
-
-    def __init__(self, lake: Path, name: str, **settings: Any) -> None:
-        self._arguments = (str(lake), name, settings)
-        self._pool: Any = None
-
-    def _ensure_pool(self) -> Any:
-        if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # spawn: the parent runs threads (HTTP server, timer), which fork would copy
-            # mid-flight; the worker starts once and stays.
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_delivery_child,
-                # Our pid, not the child's getppid(): we may die before it starts.
-                initargs=(*self._arguments, os.getpid()),
-            )
-        return self._pool
-
-    def deliver(self, records: Sequence[SpooledRecord]) -> tuple[FlushReport, dict[str, int]]:
-        """Deliver `records` in the worker; its report and the counters it moved."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        batch = [(r.record_id, r.arrival_ms, r.data) for r in records]
-        try:
-            result: tuple[FlushReport, dict[str, int]] = (
-                self._ensure_pool().submit(_deliver_in_child, batch).result()
-            )
-        except BrokenProcessPool:
-            # The worker died (killed, out of memory): the records stay spooled and
-            # buffered; the next flush starts a new worker.
-            self.close()
-            raise
-        return result
-
-    def close(self) -> None:
-        """Stop the worker (after its current delivery)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-
-_child_stream: LocalDeliveryStream | None = None
-
-
-def _start_delivery_child(lake: str, name: str, settings: dict[str, Any], parent: int) -> None:
-    """Worker initializer: an unspooled stream on the same lake with the default archiver."""
-    import signal
-
-    global _child_stream
-    # Ctrl-C reaches the whole process group; the main process decides when to stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _exit_with_parent(parent)
-    _child_stream = LocalDeliveryStream(Path(lake), name, spooled=False, **settings)
-
-
-#: How often the worker checks that the process that started it is still there.
-PARENT_CHECK_SECONDS: Final = 0.5
-
-
-def _exit_with_parent(parent: int) -> None:
-    """Exit when the parent dies (SIGKILL included): the pool's queue would keep us waiting.
-
-    The worker's end of the call queue also holds a writer, so a dead parent never
-    gives it EOF. Nothing is lost by leaving: the parent acknowledges only spooled
-    records, and its next start delivers them again (archive keys are per batch).
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
-def _deliver_in_child(batch: list[tuple[str, int, bytes]]) -> tuple[FlushReport, dict[str, int]]:
-    """Deliver one group in the worker; the report and each counter's increase."""
-    stream = _child_stream
-    assert stream is not None, "the delivery worker was not initialised"
-    before = stream.stats()
-    report = stream._deliver([SpooledRecord(*record) for record in batch])
-    after = stream.stats()
-    moved = {
-        f.name: getattr(after, f.name) - getattr(before, f.name)
-        for f in fields(DeliveryStats)
-        if getattr(after, f.name) != getattr(before, f.name)
-    }
-    return report, moved

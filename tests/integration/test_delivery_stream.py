@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from functions import adapters
 from functions import constants as c
 from functions.errors import DeliveryUnavailable
-from glue_schema import arrow_schema
+from glue_schema import MESSAGES, Column, Table, arrow_schema
 from local.conversion import MALFORMED_DATA
 from local.delivery_stream import (
     DATA_BUCKET,
@@ -736,6 +736,42 @@ def test_parquet_object_is_named_by_its_oldest_record(
     assert sorted(row["update_id"] for row in parquet_rows(lake)) == [61, 62]
 
 
+#: A table other than messages: the stream converts and files by the table it is given.
+SEEN = Table(
+    name="updates_seen",
+    columns=(Column("update_id", "bigint"), Column("chat_id", "bigint")),
+    prefix="seen/",
+    serde=MESSAGES.serde,
+    input_format=MESSAGES.input_format,
+    output_format=MESSAGES.output_format,
+)
+
+
+def test_a_stream_converts_and_files_its_rows_by_the_table_it_is_given(
+    make_stream: Callable[..., LocalDeliveryStream], lake: Path
+) -> None:
+    # GIVEN a stream for another table, and a processor whose second row does not fit it
+    def row(update: dict[str, Any]) -> bytes:
+        chat_id = "not a number" if update["update_id"] == 72 else 7
+        return orjson.dumps({"update_id": update["update_id"], "chat_id": chat_id}) + b"\n"
+
+    stream = make_stream(processor=respond_ok(row), table=SEEN)
+    for update_id in (71, 72):
+        put(stream, update_bytes(update_id))
+    # WHEN it flushes
+    report = stream.flush()
+    # THEN its rows are under the table's prefix with the table's columns ...
+    (path,) = (lake / "data" / SEEN.prefix).rglob("*.parquet")
+    assert path.parent.name == "dt=2026-01-01"
+    assert pq.read_table(path).schema.equals(arrow_schema(SEEN))
+    assert pq.read_table(path).to_pylist() == [{"update_id": 71, "chat_id": 7}]
+    assert not (lake / "data" / c.MESSAGES_PREFIX).exists()
+    # ... and the row that does not fit names the table in its error record
+    (error,) = error_records(lake, "format-conversion-failed")
+    assert error["dataCatalogTable"]["tableName"] == "updates_seen"
+    assert (report.rows_written, report.conversion_failed) == (1, 1)
+
+
 # -- the delivery process --------------------------------------------------------------
 
 
@@ -758,6 +794,17 @@ def test_delivery_in_a_worker_process_writes_the_same_lake(lake: Path) -> None:
     assert stats.raw_objects == 1
     assert stats.invocations == 1
     assert len(list((lake / "raw").rglob("*.ndjson.gz"))) == 1
+
+
+def test_a_delivery_worker_writes_the_table_its_stream_was_given(lake: Path) -> None:
+    with LocalDeliveryStream(lake, STREAM, delivery_process=True, table=SEEN) as stream:
+        stream.put_record(DeliveryStreamName=STREAM, Record={"Data": update_bytes(FIRST_UPDATE_ID)})
+        report = stream.flush()
+    (key,) = report.keys
+    assert key.startswith(f"{SEEN.prefix}dt=")
+    assert [row["update_id"] for row in pq.read_table(lake / "data" / key).to_pylist()] == [
+        FIRST_UPDATE_ID
+    ]
 
 
 def test_a_dead_delivery_worker_loses_nothing(lake: Path) -> None:
