@@ -17,7 +17,7 @@ import pytest
 from botocore.stub import Stubber
 
 from functions import constants as c
-from functions.archiver import logic as archiver_logic
+from functions import routing
 from local.delivery_stream import RAW_BUCKET, LocalDeliveryStream
 from local.generator import generate_updates
 from scripts import replay_archive, replay_lake, replay_stream
@@ -197,7 +197,7 @@ def test_replay_applies_a_fixed_shaper_to_old_updates(
     lake: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN a "fixed" row shaper (here: chat titles upper-cased)
-    shape = archiver_logic.shape_row
+    shape = routing.shape_row
 
     def fixed(update: Any, received_at_ms: int) -> dict[str, Any] | None:
         row = shape(update, received_at_ms)
@@ -205,7 +205,7 @@ def test_replay_applies_a_fixed_shaper_to_old_updates(
             row["chat_title"] = row["chat_title"].upper()
         return row
 
-    monkeypatch.setattr(archiver_logic, "shape_row", fixed)
+    monkeypatch.setattr(routing, "shape_row", fixed)
     before = rows(lake, DAY2)
     # WHEN day 2 is replayed
     assert run_replay("--raw", str(lake / "raw"), "--lake", str(lake), "--dt-from", DAY2) == 0
