@@ -45,6 +45,54 @@ def _alarm(
     )
 
 
+def stream_alarms(stream: n.DeliveredStream) -> list[Alarm]:
+    """One delivery stream's alarms: sustained throttling, freshness, processing, conversion."""
+    dimensions = {"DeliveryStreamName": Ref(stream.stream_id)}
+    table = stream.table.name
+    errors = stream.errors_prefix
+    return [
+        _alarm(
+            stream.alarm_id("FirehoseThrottledAlarm"),
+            f"Firehose throttled puts to the {table} stream for 15 minutes: the stream's "
+            "request quota is the ceiling (docs/deploy.md, Ceilings). Telegram redelivers "
+            "the 503s for about 24 hours; raise the quota before then.",
+            "AWS/Firehose",
+            "ThrottledRecords",
+            dimensions,
+            evaluation_periods=3,
+        ),
+        _alarm(
+            stream.alarm_id("DataFreshnessAlarm"),
+            f"Records wait in the {table} stream longer than expected: S3 delivery is "
+            "failing or slow.",
+            "AWS/Firehose",
+            "DeliveryToS3.DataFreshness",
+            dimensions,
+            statistic="Maximum",
+            threshold=Ref(n.P_FRESHNESS_THRESHOLD),
+            comparison="GreaterThanThreshold",
+        ),
+        _alarm(
+            stream.alarm_id("ProcessingFailedAlarm"),
+            f"The {table} stream could not invoke the archiver (records go to "
+            f"{errors}processing-failed/).",
+            "AWS/Firehose",
+            "ExecuteProcessing.Success",
+            dimensions,
+            statistic="Minimum",
+            threshold=1,
+            comparison="LessThanThreshold",
+        ),
+        _alarm(
+            stream.alarm_id("ConversionFailedAlarm"),
+            f"Rows of {table} failed Parquet conversion (see {errors}format-conversion-failed/).",
+            "AWS/Firehose",
+            "FailedConversion.Records",
+            dimensions,
+        ),
+    ]
+
+
 def alarms() -> list[Any]:
     """SNS topic (+ e-mail subscription when given) and the alarms."""
     topic = Topic(
@@ -67,7 +115,6 @@ def alarms() -> list[Any]:
     )
     webhook = {"FunctionName": Ref(n.R_WEBHOOK_FUNCTION)}
     archiver = {"FunctionName": Ref(n.R_ARCHIVER_FUNCTION)}
-    stream = {"DeliveryStreamName": Ref(n.R_DELIVERY_STREAM)}
     return [
         topic,
         subscription,
@@ -101,49 +148,13 @@ def alarms() -> list[Any]:
             {"service": c.WEBHOOK_SERVICE},
         ),
         _alarm(
-            "FirehoseThrottledAlarm",
-            "Firehose throttled puts for 15 minutes: the stream's request quota is the "
-            "ceiling (docs/deploy.md, Ceilings). Telegram redelivers the 503s for about "
-            "24 hours; raise the quota before then.",
-            "AWS/Firehose",
-            "ThrottledRecords",
-            stream,
-            evaluation_periods=3,
-        ),
-        _alarm(
             "Api5xxAlarm",
             "The HTTP API answered 5xx to Telegram.",
             "AWS/ApiGateway",
             "5xx",
             {"ApiId": Ref(n.R_HTTP_API), "Stage": "$default"},
         ),
-        _alarm(
-            "DataFreshnessAlarm",
-            "Records wait in Firehose longer than expected: S3 delivery is failing or slow.",
-            "AWS/Firehose",
-            "DeliveryToS3.DataFreshness",
-            stream,
-            statistic="Maximum",
-            threshold=Ref(n.P_FRESHNESS_THRESHOLD),
-            comparison="GreaterThanThreshold",
-        ),
-        _alarm(
-            "ProcessingFailedAlarm",
-            "Firehose could not invoke the archiver (records go to errors/processing-failed/).",
-            "AWS/Firehose",
-            "ExecuteProcessing.Success",
-            stream,
-            statistic="Minimum",
-            threshold=1,
-            comparison="LessThanThreshold",
-        ),
-        _alarm(
-            "ConversionFailedAlarm",
-            "Rows failed Parquet conversion (see errors/format-conversion-failed/).",
-            "AWS/Firehose",
-            "FailedConversion.Records",
-            stream,
-        ),
+        *(alarm for stream in n.DELIVERY_STREAMS for alarm in stream_alarms(stream)),
         _alarm(
             "ArchiverErrorsAlarm",
             "The archiver failed; Firehose retries the batch, then writes it to errors/.",

@@ -17,15 +17,16 @@ from troposphere.glue import (
     TableInput,
 )
 
-from glue_schema import DATABASE_DEFAULT, MESSAGES, RAW_UPDATES
+from glue_schema import DATABASE_DEFAULT, RAW_UPDATES, TABLES
 from glue_schema import Column as SchemaColumn
 from glue_schema import Table as SchemaTable
 from glue_schema.tables import DT_FORMAT
 from infra import names as n
 
-#: Which bucket each table lives in, and its logical id.
+#: Which bucket each table lives in, and its logical id: Firehose's tables (one stream
+#: each) in the data bucket, the archive in the raw bucket.
 TABLE_LOCATIONS = {
-    MESSAGES.name: (n.R_MESSAGES_TABLE, n.R_DATA_BUCKET),
+    **{stream.table.name: (stream.table_id, n.R_DATA_BUCKET) for stream in n.DELIVERY_STREAMS},
     RAW_UPDATES.name: (n.R_RAW_UPDATES_TABLE, n.R_RAW_BUCKET),
 }
 
@@ -83,7 +84,7 @@ def glue_table(table: SchemaTable) -> Table:
 
 
 def catalog() -> list[Database | Table]:
-    """The database and both tables."""
+    """The database and every table (the delivered ones and the raw archive)."""
     database = Database(
         n.R_DATABASE,
         CatalogId=Ref("AWS::AccountId"),
@@ -98,4 +99,4 @@ def catalog() -> list[Database | Table]:
             Description="Telegram messages captured by telegram-pipeline.",
         ),
     )
-    return [database, glue_table(MESSAGES), glue_table(RAW_UPDATES)]
+    return [database, *(glue_table(table) for table in TABLES)]

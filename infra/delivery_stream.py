@@ -1,4 +1,10 @@
-"""The Firehose delivery stream: archiver processing, JSON → Parquet via the Glue schema."""
+"""The Firehose delivery streams, one per delivered table: archiver processing, JSON → Parquet.
+
+Firehose converts records to one schema per stream, so each table of
+glue_schema.DELIVERED_TABLES has its own DirectPut stream (infra.names.DELIVERY_STREAMS),
+built here from one description: same buffering, processor, encryption and logging,
+its own table, prefixes, log group and role.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +31,6 @@ from troposphere.firehose import (
 )
 from troposphere.logs import LogStream
 
-from glue_schema import MESSAGES
 from infra import names as n
 from infra.common import allow, service_role
 from infra.functions import log_group
@@ -34,7 +39,7 @@ from infra.functions import log_group
 DELIVERY_LOG_STREAM_NAME = "DestinationDelivery"
 
 
-def _glue_arns() -> list[Sub]:
+def _glue_arns(stream: n.DeliveredStream) -> list[Sub]:
     # Glue tables have no GetAtt Arn; these ARNs are built from the stack's own names.
     return [
         Sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:catalog"),
@@ -44,15 +49,28 @@ def _glue_arns() -> list[Sub]:
         ),
         Sub(
             "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:table/${%s}/%s"
-            % (n.R_DATABASE, MESSAGES.name)
+            % (n.R_DATABASE, stream.table.name)
         ),
     ]
 
 
-def delivery_role() -> Any:
-    """Firehose's own role: write the data bucket, call the archiver, read the table, log."""
+def _object_arns(stream: n.DeliveredStream) -> list[Sub]:
+    """The stream's table folder and its error folders (one per error output type)."""
+    folders = [
+        stream.table.prefix,
+        *(f"{stream.errors_prefix}{kind}/" for kind in n.FIREHOSE_ERROR_OUTPUT_TYPES),
+    ]
+    return [Sub("${%s.Arn}/%s*" % (n.R_DATA_BUCKET, folder)) for folder in folders]
+
+
+def delivery_role(stream: n.DeliveredStream) -> Any:
+    """The stream's own role: write its folders, call the archiver, read its table, log.
+
+    One role per stream rather than one shared: roles cost nothing, and a shared one
+    would let every stream write every table's folder and read every table's schema.
+    """
     return service_role(
-        n.R_DELIVERY_ROLE,
+        stream.role_id,
         "firehose.amazonaws.com",
         [
             allow(
@@ -60,8 +78,7 @@ def delivery_role() -> Any:
                 [GetAtt(n.R_DATA_BUCKET, "Arn")],
             ),
             allow(
-                ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
-                [Sub("${%s.Arn}/*" % n.R_DATA_BUCKET)],
+                ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"], _object_arns(stream)
             ),
             allow(
                 ["lambda:GetFunctionConfiguration", "lambda:InvokeFunction"],
@@ -70,14 +87,17 @@ def delivery_role() -> Any:
                     Sub("${%s.Arn}:*" % n.R_ARCHIVER_FUNCTION),
                 ],
             ),
-            allow(["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"], _glue_arns()),
+            allow(
+                ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"],
+                _glue_arns(stream),
+            ),
             allow(
                 ["logs:PutLogEvents"],
                 [
                     Sub(
                         "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
                         "log-group:${%s}:log-stream:${%s}"
-                        % (n.R_DELIVERY_LOG_GROUP, n.R_DELIVERY_LOG_STREAM)
+                        % (stream.log_group_id, stream.log_stream_id)
                     )
                 ],
             ),
@@ -86,13 +106,13 @@ def delivery_role() -> Any:
     )
 
 
-def extended_s3_destination() -> ExtendedS3DestinationConfiguration:
+def extended_s3_destination(stream: n.DeliveredStream) -> ExtendedS3DestinationConfiguration:
     """ExtendedS3 to the data bucket: archiver processing, Parquet conversion, error prefix."""
     return ExtendedS3DestinationConfiguration(
         BucketARN=GetAtt(n.R_DATA_BUCKET, "Arn"),
-        RoleARN=GetAtt(n.R_DELIVERY_ROLE, "Arn"),
-        Prefix=n.MESSAGES_S3_PREFIX_EXPR,
-        ErrorOutputPrefix=n.ERRORS_S3_PREFIX_EXPR,
+        RoleARN=GetAtt(stream.role_id, "Arn"),
+        Prefix=stream.prefix_expression,
+        ErrorOutputPrefix=stream.errors_prefix_expression,
         # Conversion writes SNAPPY Parquet itself; Firehose compression must stay off.
         CompressionFormat="UNCOMPRESSED",
         BufferingHints=BufferingHints(
@@ -100,8 +120,8 @@ def extended_s3_destination() -> ExtendedS3DestinationConfiguration:
         ),
         CloudWatchLoggingOptions=CloudWatchLoggingOptions(
             Enabled=True,
-            LogGroupName=Ref(n.R_DELIVERY_LOG_GROUP),
-            LogStreamName=Ref(n.R_DELIVERY_LOG_STREAM),
+            LogGroupName=Ref(stream.log_group_id),
+            LogStreamName=Ref(stream.log_stream_id),
         ),
         ProcessingConfiguration=ProcessingConfiguration(
             Enabled=True,
@@ -136,28 +156,45 @@ def extended_s3_destination() -> ExtendedS3DestinationConfiguration:
             SchemaConfiguration=SchemaConfiguration(
                 CatalogId=Ref("AWS::AccountId"),
                 DatabaseName=Ref(n.R_DATABASE),
-                TableName=Ref(n.R_MESSAGES_TABLE),
+                TableName=Ref(stream.table_id),
                 Region=Ref("AWS::Region"),
-                RoleARN=GetAtt(n.R_DELIVERY_ROLE, "Arn"),
+                RoleARN=GetAtt(stream.role_id, "Arn"),
                 VersionId="LATEST",
             ),
         ),
     )
 
 
-def delivery_stream() -> list[Any]:
-    """The DirectPut stream, its role, log group and log stream."""
-    stream = DeliveryStream(
-        n.R_DELIVERY_STREAM,
+def delivery_stream(stream: n.DeliveredStream = n.MESSAGES_STREAM) -> list[Any]:
+    """One table's DirectPut stream, its role, log group and log stream."""
+    # The messages stream keeps its generated name: naming it would replace it.
+    name = (
+        {}
+        if stream.name_expression is None
+        else {"DeliveryStreamName": Sub(stream.name_expression)}
+    )
+    resource = DeliveryStream(
+        stream.stream_id,
+        **name,
         DeliveryStreamType="DirectPut",
         DeliveryStreamEncryptionConfigurationInput=DeliveryStreamEncryptionConfigurationInput(
             KeyType="AWS_OWNED_CMK"
         ),
-        ExtendedS3DestinationConfiguration=extended_s3_destination(),
+        ExtendedS3DestinationConfiguration=extended_s3_destination(stream),
     )
     log_stream = LogStream(
-        n.R_DELIVERY_LOG_STREAM,
-        LogGroupName=Ref(n.R_DELIVERY_LOG_GROUP),
+        stream.log_stream_id,
+        LogGroupName=Ref(stream.log_group_id),
         LogStreamName=DELIVERY_LOG_STREAM_NAME,
     )
-    return [log_group(n.R_DELIVERY_LOG_GROUP, "firehose"), log_stream, delivery_role(), stream]
+    return [
+        log_group(stream.log_group_id, stream.log_name),
+        log_stream,
+        delivery_role(stream),
+        resource,
+    ]
+
+
+def delivery_streams() -> list[Any]:
+    """Every delivered table's stream and what it needs."""
+    return [resource for stream in n.DELIVERY_STREAMS for resource in delivery_stream(stream)]

@@ -70,11 +70,34 @@ def allow_list_parameter_arns() -> list[Sub]:
     ]
 
 
+#: The webhook's variable naming each delivered table's stream (functions.settings).
+STREAM_NAME_VARIABLES = (
+    (c.ENV_DELIVERY_STREAM_NAME, n.MESSAGES_STREAM),
+    (c.ENV_MEMBER_EVENTS_STREAM_NAME, n.MEMBER_EVENTS_STREAM),
+    (c.ENV_REACTIONS_STREAM_NAME, n.REACTIONS_STREAM),
+)
+
+
+def stream_tables() -> Sub:
+    """STREAM_TABLES: `<stream name>=<table>` for each stream named after the stack.
+
+    From the names, not Refs: the streams reference the archiver, so its environment
+    referencing them would be a cycle. The messages stream is left out (the default).
+    """
+    return Sub(
+        ",".join(
+            f"{stream.name_expression}={stream.table.name}"
+            for stream in n.DELIVERY_STREAMS
+            if stream.name_expression is not None
+        )
+    )
+
+
 def webhook_environment() -> dict[str, Any]:
     """The webhook's environment, by the names functions.settings reads."""
     return {
         c.ENV_ALLOWED_CHAT_IDS: Ref(n.P_ALLOWED_CHAT_IDS),
-        c.ENV_DELIVERY_STREAM_NAME: Ref(n.R_DELIVERY_STREAM),
+        **{variable: Ref(stream.stream_id) for variable, stream in STREAM_NAME_VARIABLES},
         c.ENV_WEBHOOK_SECRET_ARN: Ref(n.R_WEBHOOK_SECRET),
         c.ENV_DELIVERY_BUDGET_SECONDS: f"{c.DEFAULT_DELIVERY_BUDGET_SECONDS:g}",
         c.ENV_SECRET_MAX_AGE_SECONDS: str(c.DEFAULT_SECRET_MAX_AGE_SECONDS),
@@ -90,6 +113,7 @@ def archiver_environment() -> dict[str, Any]:
     """The archiver's environment, by the names functions.settings reads."""
     return {
         c.ENV_RAW_BUCKET: Ref(n.R_RAW_BUCKET),
+        c.ENV_STREAM_TABLES: stream_tables(),
         c.ENV_PSEUDONYMIZE_USERS: Ref(n.P_PSEUDONYMIZE_USERS),
         # Only a pseudonymising stack has a key; the variable is absent otherwise.
         c.ENV_PSEUDONYM_KEY_ARN: If(
@@ -200,7 +224,10 @@ def webhook() -> list[Any]:
         n.R_WEBHOOK_ROLE,
         "lambda.amazonaws.com",
         [
-            allow(["firehose:PutRecord"], [GetAtt(n.R_DELIVERY_STREAM, "Arn")]),
+            allow(
+                ["firehose:PutRecord"],
+                [GetAtt(stream.stream_id, "Arn") for stream in n.DELIVERY_STREAMS],
+            ),
             allow(["secretsmanager:GetSecretValue"], [Ref(n.R_WEBHOOK_SECRET)]),
             # Its own allow-list only: one parameter per chat under /tgpipe/<stack>/.
             allow(
@@ -247,7 +274,7 @@ def archiver() -> list[Any]:
     )
     function = _function(
         n.R_ARCHIVER_FUNCTION,
-        description="Firehose processor: archives raw updates, returns one row per message.",
+        description="Firehose processor: archives raw updates, returns its stream's table's rows.",
         handler=c.ARCHIVER_HANDLER,
         role_id=n.R_ARCHIVER_ROLE,
         log_group_id=n.R_ARCHIVER_LOG_GROUP,
@@ -258,7 +285,7 @@ def archiver() -> list[Any]:
             (
                 "CKV_AWS_115",
                 "only Firehose invokes it, one batch at a time per shard; its concurrency is "
-                "bounded by the delivery stream",
+                "bounded by the delivery streams",
             )
         ],
     )

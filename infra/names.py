@@ -6,9 +6,12 @@ names, so the template and the commands cannot drift apart.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Final
 
 from functions import constants as c
+from glue_schema import MEMBER_EVENTS, MESSAGES, REACTIONS
+from glue_schema import Table as SchemaTable
 
 # Lambda runtime and the public Powertools layer built for it (same Python, same arch).
 LAMBDA_RUNTIME: Final = "python3.12"
@@ -75,6 +78,8 @@ R_DELIVERY_LOG_GROUP: Final = "DeliveryStreamLogGroup"
 R_DELIVERY_LOG_STREAM: Final = "DeliveryStreamLogStream"
 R_DATABASE: Final = "GlueDatabase"
 R_MESSAGES_TABLE: Final = "MessagesTable"
+R_MEMBER_EVENTS_TABLE: Final = "MemberEventsTable"
+R_REACTIONS_TABLE: Final = "ReactionsTable"
 R_RAW_UPDATES_TABLE: Final = "RawUpdatesTable"
 R_HTTP_API: Final = "HttpApi"
 R_API_INTEGRATION: Final = "WebhookIntegration"
@@ -101,7 +106,100 @@ O_PSEUDONYM_KEY_ARN: Final = "PseudonymKeyArn"
 
 #: Firehose's S3 key prefixes; the Glue projection templates must agree with them.
 FIREHOSE_TIMESTAMP: Final = "!{timestamp:yyyy-MM-dd}"
-MESSAGES_S3_PREFIX_EXPR: Final = f"{c.MESSAGES_PREFIX}dt={FIREHOSE_TIMESTAMP}/"
-ERRORS_S3_PREFIX_EXPR: Final = (
-    f"{c.ERRORS_PREFIX}!{{firehose:error-output-type}}/dt={FIREHOSE_TIMESTAMP}/"
+FIREHOSE_ERROR_OUTPUT_TYPE: Final = "!{firehose:error-output-type}"
+#: The error output types an ExtendedS3 stream with a Lambda processor and record format
+#: conversion writes (Firehose developer guide, "Custom prefixes": error-output-type).
+FIREHOSE_ERROR_OUTPUT_TYPES: Final = ("processing-failed", "format-conversion-failed")
+#: Firehose stream names: 1 to 64 characters of [a-zA-Z0-9_.-] (API DeliveryStreamName).
+FIREHOSE_NAME_MAX_CHARS: Final = 64
+
+
+@dataclass(frozen=True)
+class DeliveredStream:
+    """One delivered table's Firehose stream: logical ids, name, S3 prefixes, output.
+
+    Firehose converts records to one schema per stream, so each table in
+    glue_schema.DELIVERED_TABLES has a stream of its own. The messages stream keeps
+    the logical ids, generated name and error prefix it had before the others
+    existed (renaming a stream replaces it); the others are named after the stack,
+    because the archiver's STREAM_TABLES must name them and cannot Ref them (they
+    reference the archiver).
+    """
+
+    table: SchemaTable
+    #: Prepended to the logical ids ("" keeps the messages stream's).
+    id_prefix: str
+    table_id: str
+    #: After /tgpipe/<stack>/ in the log group's name.
+    log_name: str
+    #: Where Firehose writes the stream's error records (before the error output type).
+    errors_prefix: str
+    #: The stream's name after the stack name; None: CloudFormation generates a name.
+    name_suffix: str | None = None
+    #: Logical ids: the stream, its role, log group and log stream; its output's name.
+    stream_id: str = field(init=False)
+    role_id: str = field(init=False)
+    log_group_id: str = field(init=False)
+    log_stream_id: str = field(init=False)
+    output: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        base = f"{self.id_prefix}DeliveryStream"
+        suffixes = {
+            "stream_id": "",
+            "role_id": "Role",
+            "log_group_id": "LogGroup",
+            "log_stream_id": "LogStream",
+            "output": "Name",
+        }
+        for attribute, suffix in suffixes.items():
+            object.__setattr__(self, attribute, base + suffix)
+
+    @property
+    def name_expression(self) -> str | None:
+        """The explicit name as an Fn::Sub string (None when generated)."""
+        return None if self.name_suffix is None else "${AWS::StackName}" + self.name_suffix
+
+    @property
+    def prefix_expression(self) -> str:
+        """Firehose's Prefix: the table's folder, then the dt partition."""
+        return f"{self.table.prefix}dt={FIREHOSE_TIMESTAMP}/"
+
+    @property
+    def errors_prefix_expression(self) -> str:
+        """Firehose's ErrorOutputPrefix: errors by output type, then dt."""
+        return f"{self.errors_prefix}{FIREHOSE_ERROR_OUTPUT_TYPE}/dt={FIREHOSE_TIMESTAMP}/"
+
+    def alarm_id(self, name: str) -> str:
+        """Logical id of one of the stream's alarms."""
+        return f"{self.id_prefix}{name}"
+
+
+def _own_stream(table: SchemaTable, id_prefix: str, table_id: str) -> DeliveredStream:
+    """A stream added beside the messages one: named <stack>-<table>, errors/<table>/..."""
+    return DeliveredStream(
+        table,
+        id_prefix=id_prefix,
+        table_id=table_id,
+        log_name=f"firehose/{table.name}",
+        errors_prefix=f"{c.ERRORS_PREFIX}{table.prefix}",
+        name_suffix="-" + table.name.replace("_", "-"),
+    )
+
+
+MESSAGES_STREAM: Final = DeliveredStream(
+    MESSAGES,
+    id_prefix="",
+    table_id=R_MESSAGES_TABLE,
+    log_name="firehose",
+    errors_prefix=c.ERRORS_PREFIX,
+)
+MEMBER_EVENTS_STREAM: Final = _own_stream(MEMBER_EVENTS, "MemberEvents", R_MEMBER_EVENTS_TABLE)
+REACTIONS_STREAM: Final = _own_stream(REACTIONS, "Reactions", R_REACTIONS_TABLE)
+#: One per glue_schema.DELIVERED_TABLES, in that order.
+DELIVERY_STREAMS: Final = (MESSAGES_STREAM, MEMBER_EVENTS_STREAM, REACTIONS_STREAM)
+
+#: The longest stack name whose explicitly named streams stay within Firehose's limit.
+MAX_STACK_NAME_CHARS: Final = FIREHOSE_NAME_MAX_CHARS - max(
+    len(stream.name_suffix) for stream in DELIVERY_STREAMS if stream.name_suffix is not None
 )

@@ -11,7 +11,7 @@ from infra.alarms import alarms
 from infra.analytics import QUERIES_DIR, analytics
 from infra.api import http_api, webhook_url
 from infra.catalog import catalog
-from infra.delivery_stream import delivery_stream
+from infra.delivery_stream import delivery_streams
 from infra.functions import archiver, pseudonym_key, webhook, webhook_secret
 from infra.parameters import (
     api_access_logs,
@@ -37,7 +37,14 @@ def _outputs() -> list[Output]:
         Output(n.O_RAW_BUCKET, Value=Ref(n.R_RAW_BUCKET)),
         Output(n.O_RESULTS_BUCKET, Value=Ref(n.R_RESULTS_BUCKET)),
         Output(n.O_ACCESS_LOGS_BUCKET, Value=Ref(n.R_ACCESS_LOGS_BUCKET)),
-        Output(n.O_DELIVERY_STREAM, Value=Ref(n.R_DELIVERY_STREAM)),
+        *(
+            Output(
+                stream.output,
+                Value=Ref(stream.stream_id),
+                Description=f"Firehose: {stream.table.name}",
+            )
+            for stream in n.DELIVERY_STREAMS
+        ),
         Output(n.O_WORKGROUP, Value=Ref(n.R_WORKGROUP)),
         Output(n.O_DATABASE, Value=Ref(n.R_DATABASE)),
         Output(n.O_SECRET_ARN, Value=Ref(n.R_WEBHOOK_SECRET)),
@@ -68,7 +75,7 @@ def build_template(queries_dir: Path = QUERIES_DIR) -> Template:
         *webhook(),
         *archiver(),
         *pseudonym_key(),
-        *delivery_stream(),
+        *delivery_streams(),
         *http_api(),
         *analytics(queries_dir),
         *alarms(),

@@ -391,6 +391,19 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run, sleep=time.sleep)
 
 
+def check_stack_name(stack: str) -> None:
+    """Refuse a stack name that would make a stream named after it longer than Firehose takes."""
+    if len(stack) > n.MAX_STACK_NAME_CHARS:
+        named = " and ".join(
+            f"<stack>{s.name_suffix}" for s in n.DELIVERY_STREAMS if s.name_suffix is not None
+        )
+        raise CliError(
+            f"--stack {stack!r} is {len(stack)} characters, at most {n.MAX_STACK_NAME_CHARS}: "
+            f"the delivery streams {named} must fit Firehose's "
+            f"{n.FIREHOSE_NAME_MAX_CHARS}-character names"
+        )
+
+
 def _extra_parameters(pairs: list[str]) -> dict[str, str]:
     from infra.parameters import parameters
 
@@ -409,6 +422,7 @@ def _extra_parameters(pairs: list[str]) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     """Package, upload, deploy by change set, create the views, say what to do next."""
     sleep: Sleep = args.sleep
+    check_stack_name(args.stack)
     allowed = chat_ids(args)
     extra = _extra_parameters(args.parameter)
 

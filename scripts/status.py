@@ -293,6 +293,25 @@ def gather_lake(facts: Facts, lake: Path, configured: frozenset[int] = frozenset
     facts.ignored_groups = len(set(store.seen()) - set(facts.kept_chats))
 
 
+def _firehose_wait(cloudwatch: Any, stream: str, now: datetime) -> float:
+    """The longest a record waited in `stream` to reach S3 over the last 30 minutes (0: none)."""
+    from scripts.deploy import aws_call
+
+    points = aws_call(
+        f"reading Firehose's data freshness ({stream})",
+        lambda: cloudwatch.get_metric_statistics(
+            Namespace="AWS/Firehose",
+            MetricName="DeliveryToS3.DataFreshness",
+            Dimensions=[{"Name": "DeliveryStreamName", "Value": stream}],
+            StartTime=now - timedelta(minutes=30),
+            EndTime=now,
+            Period=300,
+            Statistics=["Maximum"],
+        ),
+    ).get("Datapoints", [])
+    return max((float(p["Maximum"]) for p in points), default=0.0)
+
+
 def gather_stack(facts: Facts, stack: str, region: str | None) -> None:
     """The deployed stack: newest Parquet object, error objects, alarms, allow-list."""
     from functions import constants as c
@@ -336,21 +355,11 @@ def gather_stack(facts: Facts, stack: str, region: str | None) -> None:
     states = [alarm for page in pages for alarm in page.get("MetricAlarms", [])]
     alarm_names = [alarm["AlarmName"] for alarm in states]
     facts.alarms_known = len(alarm_names)
-    stream = outputs.get(n.O_DELIVERY_STREAM)
-    if stream:
-        points = aws_call(
-            "reading Firehose's data freshness",
-            lambda: cloudwatch.get_metric_statistics(
-                Namespace="AWS/Firehose",
-                MetricName="DeliveryToS3.DataFreshness",
-                Dimensions=[{"Name": "DeliveryStreamName", "Value": stream}],
-                StartTime=facts.now - timedelta(minutes=30),
-                EndTime=facts.now,
-                Period=300,
-                Statistics=["Maximum"],
-            ),
-        ).get("Datapoints", [])
-        facts.firehose_wait_seconds = max((float(p["Maximum"]) for p in points), default=0.0)
+    # Every delivered table's stream (a stack deployed before they existed has only one).
+    streams = [outputs[s.output] for s in n.DELIVERY_STREAMS if outputs.get(s.output)]
+    waits = [_firehose_wait(cloudwatch, stream, facts.now) for stream in streams]
+    if waits:
+        facts.firehose_wait_seconds = max(waits)
     facts.alarms_firing = [a["AlarmName"] for a in states if a.get("StateValue") == "ALARM"]
     allow_list = stack_target(described, stack, region)
     facts.kept_chats = _kept(allow_list.store.entries(), allow_list.configured)

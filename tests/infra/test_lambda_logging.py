@@ -23,9 +23,13 @@ from infra import names as n
 
 ROOT = Path(__file__).parents[2]
 LEVELS = {"TRACE": 5, "DEBUG": 10, "INFO": 20, "WARN": 30, "WARNING": 30, "ERROR": 40, "FATAL": 50}
+#: The stack name the test deploys as (Fn::Sub of AWS::StackName).
+STACK_NAME = "tgpipe"
 #: What the test supplies for values the template takes from resources or Secrets Manager.
 OVERRIDES = {
     c.ENV_DELIVERY_STREAM_NAME: "no-such-stream",
+    c.ENV_MEMBER_EVENTS_STREAM_NAME: f"{STACK_NAME}-member-events",
+    c.ENV_REACTIONS_STREAM_NAME: f"{STACK_NAME}-reactions",
     c.ENV_WEBHOOK_SECRET: "s",
     c.ENV_RAW_BUCKET: "raw",
     c.ENV_ALLOWED_CHAT_IDS: "-1001234567890",
@@ -38,7 +42,11 @@ def _resolve(value: Any, parameters: dict[str, Any]) -> str | None:
     if isinstance(value, dict) and "Ref" in value:
         default = parameters.get(value["Ref"], {}).get("Default")
         return None if default is None else str(default)
-    return None  # Sub / If / GetAtt: a resource's name, supplied by OVERRIDES or left out
+    sub = value.get("Fn::Sub") if isinstance(value, dict) else None
+    if isinstance(sub, str) and sub.replace("${AWS::StackName}", "").find("${") < 0:
+        # Built from the stack's name alone (STREAM_TABLES, the allow-list path).
+        return sub.replace("${AWS::StackName}", STACK_NAME)
+    return None  # other Sub / If / GetAtt: a resource's name, supplied by OVERRIDES or left out
 
 
 def lambda_environment(
@@ -107,6 +115,16 @@ def metric_names(records: list[dict[str, Any]]) -> set[str]:
         for directive in record.get("_aws", {}).get("CloudWatchMetrics", []):
             names |= {metric["Name"] for metric in directive.get("Metrics", [])}
     return names
+
+
+def test_the_cold_start_environment_names_every_stream() -> None:
+    webhook, _ = lambda_environment(n.R_WEBHOOK_FUNCTION)
+    for variable in (c.ENV_MEMBER_EVENTS_STREAM_NAME, c.ENV_REACTIONS_STREAM_NAME):
+        assert webhook[variable] == OVERRIDES[variable]
+    archiver, _ = lambda_environment(n.R_ARCHIVER_FUNCTION)
+    assert archiver[c.ENV_STREAM_TABLES] == (
+        f"{STACK_NAME}-member-events=member_events,{STACK_NAME}-reactions=reactions"
+    )
 
 
 @pytest.mark.parametrize("log_level", ["DEBUG", "INFO", "WARN", "ERROR"])

@@ -137,23 +137,95 @@ def test_privilege_walker_catches_broad_grants(statement: dict[str, Any], expect
     assert any(expected in problem for problem in problems), problems
 
 
-def test_each_function_and_the_delivery_stream_have_their_own_role(
+def test_each_function_and_each_delivery_stream_have_their_own_role(
     template: dict[str, Any],
 ) -> None:
     functions = resources_of(template, "AWS::Lambda::Function")
     function_roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
-    stream = template["Resources"][n.R_DELIVERY_STREAM]["Properties"]
-    destination = stream["ExtendedS3DestinationConfiguration"]
-    stream_roles = {
-        destination["RoleARN"]["Fn::GetAtt"][0],
-        destination["DataFormatConversionConfiguration"]["SchemaConfiguration"]["RoleARN"][
-            "Fn::GetAtt"
-        ][0],
-    }
-    assert len(stream_roles) == 1
+    stream_roles = []
+    for stream in n.DELIVERY_STREAMS:
+        destination = template["Resources"][stream.stream_id]["Properties"][
+            "ExtendedS3DestinationConfiguration"
+        ]
+        schema = destination["DataFormatConversionConfiguration"]["SchemaConfiguration"]
+        used = {destination["RoleARN"]["Fn::GetAtt"][0], schema["RoleARN"]["Fn::GetAtt"][0]}
+        assert used == {stream.role_id}
+        stream_roles.append(stream.role_id)
     roles = [*function_roles, *stream_roles]
-    assert len(roles) == len(set(roles)) == 3
+    assert len(roles) == len(set(roles)) == 2 + len(n.DELIVERY_STREAMS)
     assert set(roles) == set(resources_of(template, "AWS::IAM::Role"))
+
+
+def _statements(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
+    (policy,) = template["Resources"][role_id]["Properties"]["Policies"]
+    statements: list[dict[str, Any]] = _unconditional(policy["PolicyDocument"]["Statement"])
+    return statements
+
+
+def _granted(statements: list[dict[str, Any]], service: str) -> list[Any]:
+    """Every resource of the statements granting an action of `service`."""
+    return [
+        resource
+        for statement in statements
+        if any(action.startswith(f"{service}:") for action in statement["Action"])
+        for resource in statement["Resource"]
+    ]
+
+
+@pytest.mark.parametrize("stream", n.DELIVERY_STREAMS, ids=lambda s: s.table.name)
+def test_each_firehose_role_reads_only_its_table_and_writes_only_its_folders(
+    template: dict[str, Any], stream: n.DeliveredStream
+) -> None:
+    statements = _statements(template, stream.role_id)
+    glue = [resource["Fn::Sub"] for resource in _granted(statements, "glue")]
+    tables = [arn for arn in glue if ":table/" in arn]
+    assert tables == [
+        "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:table/"
+        f"${{{n.R_DATABASE}}}/{stream.table.name}"
+    ]
+    objects = [r["Fn::Sub"] for r in _granted(statements, "s3") if "Fn::Sub" in r]
+    errors = stream.errors_prefix
+    assert objects == [
+        f"${{{n.R_DATA_BUCKET}.Arn}}/{stream.table.prefix}*",
+        f"${{{n.R_DATA_BUCKET}.Arn}}/{errors}processing-failed/*",
+        f"${{{n.R_DATA_BUCKET}.Arn}}/{errors}format-conversion-failed/*",
+    ]
+    # No folder of this stream holds another stream's folder, or lies inside one.
+    others = [
+        folder
+        for other in n.DELIVERY_STREAMS
+        if other is not stream
+        for folder in (other.table.prefix, other.errors_prefix + "processing-failed/")
+    ]
+    for granted in objects:
+        folder = granted.split("/", 1)[1].removesuffix("*")
+        assert not any(o.startswith(folder) or folder.startswith(o) for o in others), granted
+    (logs,) = _granted(statements, "logs")
+    assert f"${{{stream.log_group_id}}}:log-stream:${{{stream.log_stream_id}}}" in logs["Fn::Sub"]
+    assert _granted(statements, "lambda") == [
+        {"Fn::GetAtt": [n.R_ARCHIVER_FUNCTION, "Arn"]},
+        {"Fn::Sub": f"${{{n.R_ARCHIVER_FUNCTION}.Arn}}:*"},
+    ]
+
+
+def test_firehose_error_output_types_are_the_ones_the_local_stream_writes() -> None:
+    from local.delivery_stream import ERROR_FORMAT_CONVERSION_FAILED, ERROR_PROCESSING_FAILED
+
+    assert set(n.FIREHOSE_ERROR_OUTPUT_TYPES) == {
+        ERROR_PROCESSING_FAILED,
+        ERROR_FORMAT_CONVERSION_FAILED,
+    }
+
+
+def test_webhook_may_put_to_exactly_the_three_streams(template: dict[str, Any]) -> None:
+    statements = _statements(template, n.R_WEBHOOK_ROLE)
+    (put,) = [s for s in statements if any(a.startswith("firehose:") for a in s["Action"])]
+    assert put["Action"] == ["firehose:PutRecord"]
+    assert sorted(r["Fn::GetAtt"][0] for r in put["Resource"]) == sorted(
+        stream.stream_id for stream in n.DELIVERY_STREAMS
+    )
+    assert all(r["Fn::GetAtt"][1] == "Arn" for r in put["Resource"])
+    assert len(put["Resource"]) == 3
 
 
 def test_roles_use_no_managed_policies_and_trust_one_service(template: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from functions import constants as c
 from functions.archiver.logic import IncomingRecord, archive_key
 from functions.settings import ArchiverSettings, WebhookSettings, parse_chat_ids
 from functions.telegram import INT64_MAX, INT64_MIN
-from glue_schema import MESSAGES, RAW_UPDATES
+from glue_schema import TABLES
 from infra import names as n
 from infra.catalog import TABLE_LOCATIONS
 from infra.template import build_template
@@ -84,7 +84,7 @@ def _firehose_prefix(expression: str, day: date, error_type: str = "") -> str:
 
 def _projected_location(table_id: str, bucket: str, day: date) -> str:
     parameters = one(TEMPLATE, table_id)["TableInput"]["Parameters"]
-    bucket_id = {n.R_MESSAGES_TABLE: n.R_DATA_BUCKET, n.R_RAW_UPDATES_TABLE: n.R_RAW_BUCKET}
+    bucket_id = {logical_id: bucket_id for logical_id, bucket_id in TABLE_LOCATIONS.values()}
     template = resolve(parameters["storage.location.template"], {bucket_id[table_id]: bucket})
     assert parameters["projection.dt.format"] == "yyyy-MM-dd"
     return str(template).replace("${dt}", day.isoformat())
@@ -93,19 +93,26 @@ def _projected_location(table_id: str, bucket: str, day: date) -> str:
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
 
 
-@given(day=days)
-def test_firehose_writes_where_the_messages_projection_looks(day: date) -> None:
-    destination = one(TEMPLATE, n.R_DELIVERY_STREAM)["ExtendedS3DestinationConfiguration"]
+streams = st.sampled_from(n.DELIVERY_STREAMS)
+
+
+@given(day=days, stream=streams)
+def test_each_stream_writes_where_its_tables_projection_looks(
+    day: date, stream: n.DeliveredStream
+) -> None:
+    destination = one(TEMPLATE, stream.stream_id)["ExtendedS3DestinationConfiguration"]
     written = "s3://data-bucket/" + _firehose_prefix(destination["Prefix"], day)
-    assert _projected_location(n.R_MESSAGES_TABLE, "data-bucket", day) == written
+    assert _projected_location(stream.table_id, "data-bucket", day) == written
 
 
-@given(day=days, error_type=st.sampled_from(["processing-failed", "format-conversion-failed"]))
-def test_error_records_never_land_inside_the_messages_table(day: date, error_type: str) -> None:
-    destination = one(TEMPLATE, n.R_DELIVERY_STREAM)["ExtendedS3DestinationConfiguration"]
+@given(day=days, error_type=st.sampled_from(n.FIREHOSE_ERROR_OUTPUT_TYPES), stream=streams)
+def test_error_records_never_land_inside_a_table(
+    day: date, error_type: str, stream: n.DeliveredStream
+) -> None:
+    destination = one(TEMPLATE, stream.stream_id)["ExtendedS3DestinationConfiguration"]
     error_prefix = _firehose_prefix(destination["ErrorOutputPrefix"], day, error_type)
     assert error_prefix.startswith(c.ERRORS_PREFIX)
-    assert not error_prefix.startswith(MESSAGES.prefix)
+    assert not any(error_prefix.startswith(table.prefix) for table in TABLES)
 
 
 @given(arrival=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)))
@@ -119,7 +126,8 @@ def test_archiver_writes_where_the_raw_updates_projection_looks(arrival: datetim
 
 
 def test_glue_columns_equal_glue_schema() -> None:
-    for table in (MESSAGES, RAW_UPDATES):
+    assert {table.name for table in TABLES} == set(TABLE_LOCATIONS)
+    for table in TABLES:
         table_id, _ = TABLE_LOCATIONS[table.name]
         table_input = one(TEMPLATE, table_id)["TableInput"]
         assert table_input["Name"] == table.name
@@ -158,9 +166,14 @@ _POWERTOOLS = {
     c.ENV_POWERTOOLS_METRICS_NAMESPACE,
     c.ENV_POWERTOOLS_LOG_LEVEL,
 }
+STACK_NAME = "tgpipe-vendas"
 _DEPLOYED = {
     n.P_ALLOWED_CHAT_IDS: "-1001234567890",
-    n.R_DELIVERY_STREAM: "stack-DeliveryStream-abc",
+    "AWS::StackName": STACK_NAME,
+    # Ref of a stream is its name: generated for messages, the stack's for the others.
+    n.R_DELIVERY_STREAM: "tgpipe-vendas-DeliveryStream-abc",
+    n.MEMBER_EVENTS_STREAM.stream_id: f"{STACK_NAME}-member-events",
+    n.REACTIONS_STREAM.stream_id: f"{STACK_NAME}-reactions",
     n.R_WEBHOOK_SECRET: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf",
     n.R_RAW_BUCKET: "stack-rawbucket-abc",
     # The template's defaults: both hardening options off.
@@ -188,6 +201,58 @@ def test_archiver_environment_is_exactly_what_its_settings_read() -> None:
     settings = ArchiverSettings.from_env(environment)
     assert set(environment) - _POWERTOOLS == environment.read
     assert settings.raw_bucket == _DEPLOYED[n.R_RAW_BUCKET]
+
+
+def _stream_name(stream: n.DeliveredStream, stack: str = STACK_NAME) -> str:
+    """The stream's name as deployed in `stack` (its Ref value for a generated one)."""
+    name = one(TEMPLATE, stream.stream_id).get("DeliveryStreamName")
+    if name is None:
+        return str(_DEPLOYED[stream.stream_id])
+    return str(resolve(name, {"AWS::StackName": stack}))
+
+
+def _stream_arn(name: str) -> str:
+    return f"arn:aws:firehose:eu-west-1:123456789012:deliverystream/{name}"
+
+
+def test_the_archiver_shapes_each_stream_for_its_table() -> None:
+    settings = ArchiverSettings.from_env(_environment(n.R_ARCHIVER_FUNCTION, _DEPLOYED))
+    # STREAM_TABLES names exactly the two streams named after the stack.
+    assert dict(settings.stream_tables) == {
+        f"{STACK_NAME}-member-events": "member_events",
+        f"{STACK_NAME}-reactions": "reactions",
+    }
+    for stream in n.DELIVERY_STREAMS:
+        assert settings.table_for(_stream_arn(_stream_name(stream))) == stream.table.name
+
+
+def test_the_webhook_puts_each_table_into_its_stream() -> None:
+    settings = WebhookSettings.from_env(_environment(n.R_WEBHOOK_FUNCTION, _DEPLOYED))
+    for stream in n.DELIVERY_STREAMS:
+        assert settings.streams_for((stream.table.name,)) == (_stream_name(stream),)
+    # Join/leave service messages feed two tables, so two streams.
+    assert settings.streams_for(("messages", "member_events")) == (
+        _stream_name(n.MESSAGES_STREAM),
+        _stream_name(n.MEMBER_EVENTS_STREAM),
+    )
+
+
+_FIREHOSE_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,64}")
+#: CloudFormation stack names: a letter, then letters, digits and hyphens.
+stack_names = st.from_regex(r"[a-zA-Z][-a-zA-Z0-9]*", fullmatch=True)
+
+
+@given(stack=stack_names.filter(lambda name: len(name) <= n.MAX_STACK_NAME_CHARS))
+def test_every_stack_name_deploy_accepts_gives_valid_stream_names(stack: str) -> None:
+    for stream in n.DELIVERY_STREAMS:
+        if stream.name_suffix is not None:
+            assert _FIREHOSE_NAME.fullmatch(_stream_name(stream, stack))
+
+
+def test_one_character_more_and_a_stream_name_would_be_too_long() -> None:
+    stack = "s" * (n.MAX_STACK_NAME_CHARS + 1)
+    lengths = [len(_stream_name(s, stack)) for s in n.DELIVERY_STREAMS if s.name_suffix]
+    assert max(lengths) == n.FIREHOSE_NAME_MAX_CHARS + 1
 
 
 def test_both_functions_name_their_powertools_service() -> None:

@@ -55,11 +55,14 @@ def test_sustained_firehose_throttling_raises_an_alarm(template: dict[str, Any])
         for resource in template["Resources"].values()
         if resource["Type"] == "AWS::CloudWatch::Alarm"
     ]
-    (throttled,) = [a for a in alarms if a["MetricName"] == "ThrottledRecords"]
-    assert throttled["Namespace"] == "AWS/Firehose"
-    assert throttled["Dimensions"] == [
-        {"Name": "DeliveryStreamName", "Value": {"Ref": n.R_DELIVERY_STREAM}}
-    ]
-    # Sustained: three 5-minute periods in a row, not one burst Telegram's retries absorb.
-    assert throttled["EvaluationPeriods"] == 3
-    assert throttled["AlarmActions"] == [{"Ref": n.R_ALARM_TOPIC}]
+    throttled = [a for a in alarms if a["MetricName"] == "ThrottledRecords"]
+    # One per delivery stream: each has its own request quota.
+    assert sorted(a["Dimensions"][0]["Value"]["Ref"] for a in throttled) == sorted(
+        stream.stream_id for stream in n.DELIVERY_STREAMS
+    )
+    for alarm in throttled:
+        assert alarm["Namespace"] == "AWS/Firehose"
+        assert alarm["Dimensions"][0]["Name"] == "DeliveryStreamName"
+        # Sustained: three 5-minute periods in a row, not one burst Telegram's retries absorb.
+        assert alarm["EvaluationPeriods"] == 3
+        assert alarm["AlarmActions"] == [{"Ref": n.R_ALARM_TOPIC}]

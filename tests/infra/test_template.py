@@ -11,7 +11,10 @@ import string
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from functions import constants as c
+from glue_schema import DELIVERED_TABLES
 from infra import names as n
 from infra.analytics import named_queries
 from infra.template import TEMPLATE_PATH, build_template, template_json
@@ -95,31 +98,64 @@ def test_http_api_routes_post_webhook_to_the_function_with_payload_2(
 
 def test_every_log_group_has_a_retention(template: dict[str, Any]) -> None:
     groups = resources_of(template, "AWS::Logs::LogGroup")
-    assert len(groups) == 4
+    # Two functions, the API's access log, one per delivery stream.
+    assert len(groups) == 3 + len(n.DELIVERY_STREAMS)
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Ref": n.P_LOG_RETENTION_DAYS}
 
 
-def test_delivery_stream_converts_json_to_snappy_parquet_via_the_messages_table(
-    template: dict[str, Any],
-) -> None:
-    stream = one(template, n.R_DELIVERY_STREAM)
-    assert stream["DeliveryStreamType"] == "DirectPut"
-    destination = stream["ExtendedS3DestinationConfiguration"]
-    assert destination["CompressionFormat"] == "UNCOMPRESSED"
-    assert destination["Prefix"] == "messages/dt=!{timestamp:yyyy-MM-dd}/"
-    assert (
-        destination["ErrorOutputPrefix"]
-        == "errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/"
+def test_one_delivery_stream_per_delivered_table(template: dict[str, Any]) -> None:
+    streams = resources_of(template, "AWS::KinesisFirehose::DeliveryStream")
+    assert set(streams) == {stream.stream_id for stream in n.DELIVERY_STREAMS}
+    assert [stream.table for stream in n.DELIVERY_STREAMS] == list(DELIVERED_TABLES)
+    # The messages stream keeps its logical ids: a new id would replace the stream.
+    messages = n.MESSAGES_STREAM
+    assert (messages.stream_id, messages.role_id, messages.output) == (
+        n.R_DELIVERY_STREAM,
+        n.R_DELIVERY_ROLE,
+        n.O_DELIVERY_STREAM,
     )
-    assert destination["CloudWatchLoggingOptions"]["Enabled"] is True
+    assert (messages.log_group_id, messages.log_stream_id, messages.table_id) == (
+        n.R_DELIVERY_LOG_GROUP,
+        n.R_DELIVERY_LOG_STREAM,
+        n.R_MESSAGES_TABLE,
+    )
+
+
+@pytest.mark.parametrize("stream", n.DELIVERY_STREAMS, ids=lambda s: s.table.name)
+def test_each_stream_converts_json_to_snappy_parquet_via_its_table(
+    template: dict[str, Any], stream: n.DeliveredStream
+) -> None:
+    properties = one(template, stream.stream_id)
+    assert properties["DeliveryStreamType"] == "DirectPut"
+    assert properties["DeliveryStreamEncryptionConfigurationInput"] == {"KeyType": "AWS_OWNED_CMK"}
+    destination = properties["ExtendedS3DestinationConfiguration"]
+    assert destination["CompressionFormat"] == "UNCOMPRESSED"
+    assert destination["Prefix"] == f"{stream.table.prefix}dt=!{{timestamp:yyyy-MM-dd}}/"
+    assert destination["RoleARN"] == {"Fn::GetAtt": [stream.role_id, "Arn"]}
+    assert destination["BufferingHints"] == {
+        "IntervalInSeconds": {"Ref": n.P_BUFFER_SECONDS},
+        "SizeInMBs": {"Ref": n.P_BUFFER_MB},
+    }
+    assert destination["CloudWatchLoggingOptions"] == {
+        "Enabled": True,
+        "LogGroupName": {"Ref": stream.log_group_id},
+        "LogStreamName": {"Ref": stream.log_stream_id},
+    }
     conversion = destination["DataFormatConversionConfiguration"]
     assert conversion["Enabled"] is True
     assert conversion["InputFormatConfiguration"]["Deserializer"] == {"OpenXJsonSerDe": {}}
     assert conversion["OutputFormatConfiguration"]["Serializer"] == {
         "ParquetSerDe": {"Compression": "SNAPPY"}
     }
-    assert conversion["SchemaConfiguration"]["TableName"] == {"Ref": n.R_MESSAGES_TABLE}
+    schema = conversion["SchemaConfiguration"]
+    assert schema["TableName"] == {"Ref": stream.table_id}
+    assert schema["RoleARN"] == {"Fn::GetAtt": [stream.role_id, "Arn"]}
+    table_input = one(template, stream.table_id)["TableInput"]
+    assert table_input["Name"] == stream.table.name
+    assert [column["Name"] for column in table_input["StorageDescriptor"]["Columns"]] == list(
+        stream.table.column_names
+    )
     (processor,) = destination["ProcessingConfiguration"]["Processors"]
     parameters = {p["ParameterName"]: p["ParameterValue"] for p in processor["Parameters"]}
     assert parameters == {
@@ -127,6 +163,43 @@ def test_delivery_stream_converts_json_to_snappy_parquet_via_the_messages_table(
         "BufferSizeInMBs": {"Ref": n.P_PROCESSOR_BUFFER_MB},
         "BufferIntervalInSeconds": {"Ref": n.P_PROCESSOR_BUFFER_SECONDS},
     }
+
+
+def test_error_prefixes_keep_messages_layout_and_give_the_new_tables_their_own(
+    template: dict[str, Any],
+) -> None:
+    prefixes = {
+        stream.table.name: one(template, stream.stream_id)["ExtendedS3DestinationConfiguration"][
+            "ErrorOutputPrefix"
+        ]
+        for stream in n.DELIVERY_STREAMS
+    }
+    assert prefixes == {
+        "messages": "errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/",
+        "member_events": (
+            "errors/member_events/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/"
+        ),
+        "reactions": "errors/reactions/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/",
+    }
+
+
+def test_the_new_streams_are_named_after_the_stack_and_messages_keeps_its_name(
+    template: dict[str, Any],
+) -> None:
+    names = {
+        stream.table.name: one(template, stream.stream_id).get("DeliveryStreamName")
+        for stream in n.DELIVERY_STREAMS
+    }
+    assert names == {
+        "messages": None,
+        "member_events": {"Fn::Sub": "${AWS::StackName}-member-events"},
+        "reactions": {"Fn::Sub": "${AWS::StackName}-reactions"},
+    }
+    log_groups = {
+        one(template, stream.log_group_id)["LogGroupName"]["Fn::Sub"]
+        for stream in n.DELIVERY_STREAMS
+    }
+    assert len(log_groups) == len(n.DELIVERY_STREAMS)
 
 
 def test_every_bucket_is_private_encrypted_owner_enforced_and_tls_only(
@@ -226,6 +299,22 @@ def test_no_query_files_means_no_named_queries(tmp_path: Path) -> None:
 def test_alarms_cover_the_failures_the_issue_lists(template: dict[str, Any]) -> None:
     alarms = resources_of(template, "AWS::CloudWatch::Alarm").values()
     watched = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms}
+    # Each delivery stream has the same Firehose alarms.
+    per_stream = {
+        (a["Properties"]["Dimensions"][0]["Value"]["Ref"], a["Properties"]["MetricName"])
+        for a in alarms
+        if a["Properties"]["Namespace"] == "AWS/Firehose"
+    }
+    assert per_stream == {
+        (stream.stream_id, metric)
+        for stream in n.DELIVERY_STREAMS
+        for metric in (
+            "ThrottledRecords",
+            "DeliveryToS3.DataFreshness",
+            "ExecuteProcessing.Success",
+            "FailedConversion.Records",
+        )
+    }
     assert {
         ("AWS/Lambda", "Errors"),
         ("AWS/Lambda", "Throttles"),
@@ -248,11 +337,13 @@ def test_outputs_give_deploy_and_set_webhook_what_they_read(template: dict[str, 
         n.O_DATA_BUCKET,
         n.O_RAW_BUCKET,
         n.O_RESULTS_BUCKET,
-        n.O_DELIVERY_STREAM,
+        *(stream.output for stream in n.DELIVERY_STREAMS),
         n.O_WORKGROUP,
         n.O_DATABASE,
         n.O_SECRET_ARN,
     } <= set(template["Outputs"])
+    for stream in n.DELIVERY_STREAMS:
+        assert template["Outputs"][stream.output]["Value"] == {"Ref": stream.stream_id}
     url = template["Outputs"][n.O_WEBHOOK_URL]["Value"]
     assert url == {"Fn::Join": ["", [{"Fn::GetAtt": [n.R_HTTP_API, "ApiEndpoint"]}, "/webhook"]]}
 

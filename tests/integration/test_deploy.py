@@ -245,6 +245,33 @@ def test_bad_chat_ids_stop_before_anything_is_uploaded(
     )
 
 
+def test_a_stack_name_too_long_for_the_stream_names_is_refused_in_one_line(
+    deployable: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    longest = "t" * n.MAX_STACK_NAME_CHARS
+    deploy.check_stack_name(longest)  # <stack>-member-events is exactly 64 characters
+    code = main(
+        [
+            "deploy",
+            "--stack",
+            longest + "x",
+            "--region",
+            REGION,
+            "--artifacts-bucket",
+            ARTIFACTS,
+            "--chat-ids=-1001234567890",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert f"at most {n.MAX_STACK_NAME_CHARS}" in err
+    assert "<stack>-member-events" in err
+    assert "Contents" not in boto3.client("s3", region_name=REGION).list_objects_v2(
+        Bucket=ARTIFACTS
+    )
+
+
 def test_unknown_extra_parameter_is_refused(deployable: None) -> None:
     assert _deploy("--chat-ids=-1", "--parameter", "Nope=1") == 2
     with pytest.raises(CliError, match="BufferIntervalSeconds"):
