@@ -179,7 +179,9 @@ MEMBER_EVENTS: Final = Table(
             "joined, left, removed, banned, unbanned, promoted, demoted, restricted, "
             "unrestricted, changed",
         ),
-        Column("join_source", "string", "joins: invite_link, join_request, chat_folder, added, direct"),
+        Column(
+            "join_source", "string", "joins: invite_link, join_request, chat_folder, added, direct"
+        ),
         Column("invite_link", "string", "invite_link.invite_link (shortened by Telegram)"),
         Column("invite_link_name", "string", "invite_link.name"),
         Column("invite_link_creator_id", "bigint", "invite_link.creator.id"),

@@ -2,13 +2,16 @@
 
 Stdlib only: `infra/` creates the views on Athena from this text and the local
 engine transpiles the very same text to DuckDB. The views build on each other
-(messages -> messages_all -> messages_unique and messages_current -> posts) and
-take their column list from glue_schema.tables (`{{view_columns}}`). Query
-parameters (a time window in days and a time zone) are `{{days}}` / `{{tz}}`
-placeholders that `render()` replaces with validated SQL literals before a query
-is sent to either engine (see docs/query-engine.md for why not Athena's `?`
-execution parameters); `{{sent_in_window}}` and `{{window_VIEW}}` are the window
-on sent_at and a view read from the window's dt partitions only.
+(messages -> chat_migrations -> messages_all -> messages_unique and messages_current
+-> posts; member_events -> member_events_unique -> member_changes; reactions ->
+reactions_unique -> reactions_current) and take their column list from
+glue_schema.tables (`{{view_columns}}`). Query parameters (a time window in days
+and a time zone) are `{{days}}` / `{{tz}}` placeholders that `render()` replaces
+with validated SQL literals before a query is sent to either engine (see
+docs/query-engine.md for why not Athena's `?` execution parameters);
+`{{sent_in_window}}` (`{{changed_in_window}}`, `{{reacted_in_window}}`) and
+`{{window_VIEW}}` are the window on a table's event time and a view read from the
+window's dt partitions only.
 """
 
 from __future__ import annotations
@@ -21,24 +24,64 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
-from glue_schema.tables import MESSAGES
+from glue_schema.tables import MEMBER_EVENTS, MESSAGES, REACTIONS, Table
 
 VIEWS_DIR: Final = Path(__file__).parent / "views"
 QUERIES_DIR: Final = Path(__file__).parent / "queries"
 
 #: The views, in creation order (a view may only use tables and views before it).
-VIEW_NAMES: Final = ("messages_all", "messages_unique", "messages_current", "posts")
-#: Columns the views add after the `messages` columns (then dt): the chat's newest
+VIEW_NAMES: Final = (
+    "chat_migrations",
+    "messages_all",
+    "messages_unique",
+    "messages_current",
+    "posts",
+    "member_events_unique",
+    "member_changes",
+    "reactions_unique",
+    "reactions_current",
+)
+#: The table each view's rows come from: its `{{view_columns}}` line lists that
+#: table's columns. chat_migrations is a lookup with columns of its own.
+VIEW_TABLES: Final[dict[str, Table]] = {
+    "messages_all": MESSAGES,
+    "messages_unique": MESSAGES,
+    "messages_current": MESSAGES,
+    "posts": MESSAGES,
+    "member_events_unique": MEMBER_EVENTS,
+    "member_changes": MEMBER_EVENTS,
+    "reactions_unique": REACTIONS,
+    "reactions_current": REACTIONS,
+}
+#: chat_migrations' columns: a basic group's id and the supergroup's it became.
+MIGRATION_COLUMNS: Final = ("old_chat_id", "new_chat_id")
+#: Columns the views add after their table's columns (then dt): the chat's newest
 #: id after group -> supergroup migrations, so one group is one chat on every chart.
 VIEW_EXTRA_COLUMNS: Final = ("canonical_chat_id",)
-#: Every view's columns, in order: the `messages` columns, the extra ones, then the
-#: partition key. A view file writes `{{view_columns}}` on a line of its own for them
-#: (Trino has no `SELECT * EXCEPT` to drop a view's row_number() column).
-VIEW_COLUMNS: Final = (
-    *MESSAGES.column_names,
-    *VIEW_EXTRA_COLUMNS,
-    *(key.name for key in MESSAGES.partition_keys),
-)
+
+
+def table_view_columns(table: Table) -> tuple[str, ...]:
+    """The columns of a view over `table`: its columns, the extra ones, then the partition key."""
+    return (
+        *table.column_names,
+        *VIEW_EXTRA_COLUMNS,
+        *(key.name for key in table.partition_keys),
+    )
+
+
+#: The messages views' columns, in order. A view file writes `{{view_columns}}` on a
+#: line of its own for its table's (Trino has no `SELECT * EXCEPT` to drop a view's
+#: row_number() column).
+VIEW_COLUMNS: Final = table_view_columns(MESSAGES)
+
+
+def view_columns(name: str) -> tuple[str, ...]:
+    """The columns of view `name`, in order (KeyError for a name that is not a view)."""
+    if name == "chat_migrations":
+        return MIGRATION_COLUMNS
+    return table_view_columns(VIEW_TABLES[name])
+
+
 _VIEW_COLUMNS_LINE: Final = re.compile(r"^([ \t]*)\{\{\s*view_columns\s*\}\}[ \t]*$", re.MULTILINE)
 
 #: What a view or query file may be called: also keeps `--named ../x` out of the folder.
@@ -48,18 +91,44 @@ _PLACEHOLDER: Final = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 #: The parameters a query may use, each rendered as one SQL literal.
 PARAMETER_NAMES: Final = ("days", "tz")
 
+
+def in_window_sql(column: str) -> str:
+    """The window as a condition on `column`: its local date is one of the last `days` days."""
+    return (
+        f"date({column} AT TIME ZONE {{{{tz}}}})"
+        " >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))"
+    )
+
+
 #: `{{sent_in_window}}`: the window itself, the last `days` calendar days in the time
-#: zone, today included, as a condition on sent_at. Every query restricts its rows to
-#: it; the dt bounds below are derived from it.
+#: zone, today included, as a condition on a table's event time. Every query restricts
+#: its rows to it; the dt bounds below are derived from it. One placeholder per table:
+#: messages are sent, membership changes changed, reactions reacted.
 SENT_IN_WINDOW: Final = "sent_in_window"
-SENT_IN_WINDOW_SQL: Final = (
-    "date(sent_at AT TIME ZONE {{tz}})"
-    " >= date_add('day', 1 - {{days}}, date(current_timestamp AT TIME ZONE {{tz}}))"
+SENT_IN_WINDOW_SQL: Final = in_window_sql("sent_at")
+#: Each delivered table's window placeholder and the event time it bounds.
+WINDOW_CONDITIONS: Final = {
+    MESSAGES.name: (SENT_IN_WINDOW, "sent_at"),
+    MEMBER_EVENTS.name: ("changed_in_window", "changed_at"),
+    REACTIONS.name: ("reacted_in_window", "reacted_at"),
+}
+#: `{{sender_is_a_user}}`: a row sent by a user account (a person or a bot), not as a
+#: chat, and not by one of Telegram's placeholder accounts: rows shaped before
+#: sender_kind kept GroupAnonymousBot (1087968824), Channel_Bot (136817688) and
+#: Telegram (777000) as users.
+SENDER_IS_A_USER: Final = "sender_is_a_user"
+SENDER_IS_A_USER_SQL: Final = (
+    "(user_id IS NOT NULL AND user_id NOT IN (1087968824, 136817688, 777000))"
 )
+#: The conditions a query may write as a placeholder, by name.
+_CONDITION_SQL: Final = {
+    **{placeholder: in_window_sql(column) for placeholder, column in WINDOW_CONDITIONS.values()},
+    SENDER_IS_A_USER: SENDER_IS_A_USER_SQL,
+}
 
 #: dt is the UTC arrival date: the window's first day minus one (in the query's
-#: time zone) through tomorrow (UTC), so every partition that can hold a message
-#: sent in the window is read, and no other.
+#: time zone) through tomorrow (UTC), so every partition that can hold an event
+#: of the window is read, and no other.
 DT_FROM_SQL: Final = "date_format(date_add('day', -{{days}}, date(current_timestamp AT TIME ZONE {{tz}})), '%Y-%m-%d')"
 DT_TO_SQL: Final = "date_format(date_add('day', 1, current_date), '%Y-%m-%d')"
 
@@ -115,11 +184,14 @@ def _read(folder: Path, name: str, kind: str) -> str:
 def view_sql(name: str) -> str:
     """The SELECT that defines view `name`, in Athena (Trino) SQL, header comments removed.
 
-    Its `{{view_columns}}` line is rendered as VIEW_COLUMNS, one a line, indented as it.
+    Its `{{view_columns}}` line is rendered as `view_columns(name)`, one a line, indented as it.
     """
+    text = _read(VIEWS_DIR, name, "view")
+    if name not in VIEW_TABLES and _VIEW_COLUMNS_LINE.search(text):
+        raise QueryParameterError(f"view {name} reads no table whose columns it could list")
     sql = _VIEW_COLUMNS_LINE.sub(
-        lambda line: line.group(1) + (",\n" + line.group(1)).join(VIEW_COLUMNS),
-        _read(VIEWS_DIR, name, "view"),
+        lambda line: line.group(1) + (",\n" + line.group(1)).join(view_columns(name)),
+        text,
     )
     if placeholders(sql):
         raise QueryParameterError(
@@ -193,22 +265,22 @@ def placeholders(sql: str) -> frozenset[str]:
 def windowed_view_sql(name: str) -> str:
     """View `name` as a parenthesised subquery reading only the window's dt partitions.
 
-    Every scan of `messages` in it becomes a scan of the window's partitions, and
-    every view it builds on (an earlier one in VIEW_NAMES) that view's windowed form.
+    Every scan of a delivered table (messages, member_events, reactions) in it becomes
+    a scan of the window's partitions, and every view it builds on (an earlier one in
+    VIEW_NAMES) that view's windowed form.
     """
     earlier = VIEW_NAMES[: VIEW_NAMES.index(name)] if name in VIEW_NAMES else ()
-    window = f"(SELECT * FROM messages WHERE dt BETWEEN {DT_FROM_SQL} AND {DT_TO_SQL})"  # noqa: S608  # nosec B608 - constants only
     bounded = 0
 
     def bound(match: re.Match[str]) -> str:
         nonlocal bounded
         keyword, source, alias = match.groups()
-        if source == "messages":
-            # The migration lookup (canonical_chat_id) reads the same partitions as the
-            # messages it names: a window that holds an old group's messages also holds
-            # its later migration (the window runs to today), and a window after the
-            # migration holds none of the old id's messages.
-            subquery = window
+        if source in WINDOW_CONDITIONS:
+            # The migration lookup (chat_migrations) reads the same partitions as the
+            # rows it names: a window that holds an old group's rows also holds its
+            # later migration (the window runs to today), and a window after the
+            # migration holds none of the old id's rows.
+            subquery = f"(SELECT * FROM {source} WHERE dt BETWEEN {DT_FROM_SQL} AND {DT_TO_SQL})"  # noqa: S608  # nosec B608 - schema names and constants only
         elif source in earlier:
             subquery = windowed_view_sql(source)
         else:
@@ -218,15 +290,17 @@ def windowed_view_sql(name: str) -> str:
 
     body = _SOURCE.sub(bound, view_sql(name))
     if not bounded:
-        raise QueryParameterError(f"view {name} reads neither messages nor an earlier view")
+        raise QueryParameterError(
+            f"view {name} reads neither a delivered table nor an earlier view"
+        )
     return "(\n" + body + "\n)"
 
 
 def _expand_windows(sql: str) -> str:
     def expand(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name == SENT_IN_WINDOW:
-            return SENT_IN_WINDOW_SQL
+        if name in _CONDITION_SQL:
+            return _CONDITION_SQL[name]
         if name.startswith(WINDOW_PREFIX) and name[len(WINDOW_PREFIX) :] in VIEW_NAMES:
             return windowed_view_sql(name[len(WINDOW_PREFIX) :])
         return match.group(0)
@@ -235,8 +309,8 @@ def _expand_windows(sql: str) -> str:
 
 
 def known_placeholders() -> tuple[str, ...]:
-    """Every placeholder a query may use: the parameters, the window and the windowed views."""
-    return (*PARAMETER_NAMES, SENT_IN_WINDOW, *(WINDOW_PREFIX + name for name in VIEW_NAMES))
+    """Every placeholder a query may use: the parameters, the windows and the windowed views."""
+    return (*PARAMETER_NAMES, *_CONDITION_SQL, *(WINDOW_PREFIX + name for name in VIEW_NAMES))
 
 
 def render(sql: str, parameters: QueryParameters | None = None) -> str:

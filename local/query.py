@@ -1,7 +1,7 @@
 """The local Athena: DuckDB over the lake directory, queried in Athena (Trino) SQL.
 
-Tables and views carry Athena's names (`messages`, `raw_updates`,
-`messages_unique`, `messages_current`). Every query is transpiled by sqlglot
+Tables and views carry Athena's names (`messages`, `member_events`, `reactions`,
+`raw_updates`, and the views of glue_schema/views/). Every query is transpiled by sqlglot
 (read trino, write duckdb); where that is not enough, a few rewrites and
 polyfill macros keep Athena's meaning (each is listed in docs/query-engine.md).
 """
@@ -21,12 +21,18 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 
-from glue_schema import MESSAGES, RAW_UPDATES, Table
+from glue_schema import DELIVERED_TABLES, MESSAGES, RAW_UPDATES, Table
 from glue_schema.tables import RAW_UPDATE_KINDS
 from glue_schema.views import QueryParameters, render_as, views
 
+
+def parquet_glob(table: Table) -> str:
+    """Where a delivered table's Parquet objects live under the lake (the data bucket's layout)."""
+    return f"data/{table.prefix}dt=*/*.parquet"
+
+
 #: Where each table's objects live under the lake (S3 layout, one folder per bucket).
-MESSAGES_GLOB: Final = "data/messages/dt=*/*.parquet"
+MESSAGES_GLOB: Final = parquet_glob(MESSAGES)
 RAW_UPDATES_GLOB: Final = "raw/updates/dt=*/*.ndjson.gz"
 
 _SCALAR_TYPES: Final = {
@@ -100,8 +106,8 @@ def _empty_relation(columns: list[tuple[str, str]]) -> str:
     return f"SELECT {nulls} WHERE false"
 
 
-def _messages_source(file_groups: Sequence[Sequence[str]]) -> str:
-    columns = table_columns(MESSAGES)
+def _parquet_source(table: Table, file_groups: Sequence[Sequence[str]]) -> str:
+    columns = table_columns(table)
     # UNION ALL BY NAME with the empty typed relation: a column missing from every
     # file (added to the schema after they were written) still exists, as NULL.
     # Files are grouped by their columns and each group is read without
@@ -247,7 +253,10 @@ class LocalQueryEngine:
             self._connection.execute(f"CREATE OR REPLACE MACRO {name}{body}")
         # One DuckDB connection is not safe for concurrent use: queries take turns.
         self._lock = threading.Lock()
-        self._sources: dict[str, object] = {"messages": None, "raw_updates": None}
+        self._sources: dict[str, object] = {
+            **{table.name: None for table in DELIVERED_TABLES},
+            RAW_UPDATES.name: None,
+        }
         self._footers: dict[str, tuple[int, int, frozenset[str]]] = {}
         self._refresh()
         for name, select in views().items():
@@ -266,15 +275,18 @@ class LocalQueryEngine:
     def _refresh(self) -> None:
         # A view binds its files when created: rebuild a source whenever the lake's
         # files change (the first object arriving, new flushes, a replayed partition).
-        message_groups = self._message_file_groups()
-        if self._sources["messages"] != message_groups:
-            body = (
-                _messages_source(message_groups)
-                if message_groups
-                else _empty_relation(table_columns(MESSAGES))
-            )
-            self._connection.execute(f'CREATE OR REPLACE VIEW "messages" AS {body}')
-            self._sources["messages"] = message_groups
+        footers: dict[str, tuple[int, int, frozenset[str]]] = {}
+        for table in DELIVERED_TABLES:
+            groups = self._file_groups(parquet_glob(table), footers)
+            if self._sources[table.name] != groups:
+                body = (
+                    _parquet_source(table, groups)
+                    if groups
+                    else _empty_relation(table_columns(table))
+                )
+                self._connection.execute(f'CREATE OR REPLACE VIEW "{table.name}" AS {body}')
+                self._sources[table.name] = groups
+        self._footers = footers
         has_raw = next(self.lake.glob(RAW_UPDATES_GLOB), None) is not None
         if self._sources["raw_updates"] != has_raw:
             body = (
@@ -285,13 +297,14 @@ class LocalQueryEngine:
             self._connection.execute(f'CREATE OR REPLACE VIEW "raw_updates" AS {body}')
             self._sources["raw_updates"] = has_raw
 
-    def _message_file_groups(self) -> tuple[tuple[str, ...], ...]:
-        """The Parquet files of `messages`, grouped by their column names (footers cached)."""
+    def _file_groups(
+        self, glob: str, seen: dict[str, tuple[int, int, frozenset[str]]]
+    ) -> tuple[tuple[str, ...], ...]:
+        """A table's Parquet files, grouped by their column names (footers cached, kept in `seen`)."""
         import pyarrow.parquet as pq
 
         groups: dict[frozenset[str], list[str]] = {}
-        seen: dict[str, tuple[int, int, frozenset[str]]] = {}
-        for path in sorted(self.lake.glob(MESSAGES_GLOB)):
+        for path in sorted(self.lake.glob(glob)):
             try:
                 stat = path.stat()
             except FileNotFoundError:  # replaced by a concurrent flush or replay
@@ -306,7 +319,6 @@ class LocalQueryEngine:
                 cached = (stat.st_mtime_ns, stat.st_size, names)
             seen[key] = cached
             groups.setdefault(cached[2], []).append(key)
-        self._footers = seen
         return tuple(tuple(files) for _, files in sorted(groups.items(), key=lambda g: g[1][0]))
 
     def query(
@@ -325,4 +337,4 @@ class LocalQueryEngine:
 
     def table_names(self) -> Sequence[str]:
         """The tables and views a query can use, as Athena names them."""
-        return ("messages", "raw_updates", *views())
+        return (*(table.name for table in DELIVERED_TABLES), RAW_UPDATES.name, *views())

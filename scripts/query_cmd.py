@@ -33,9 +33,10 @@ def register(subparsers: Any) -> None:
         "query",
         help="run Athena SQL on the local lake",
         description=(
-            "Run one Athena (Trino) SQL query on the local lake (tables messages, raw_updates; "
-            "views messages_unique, messages_current). {{days}} and {{tz}} placeholders are "
-            "filled from --days and --tz."
+            "Run one Athena (Trino) SQL query on the local lake (tables messages, member_events, "
+            "reactions, raw_updates; views messages_unique, messages_current, posts, "
+            "member_changes, reactions_current, ...: --tables lists them). {{days}} and {{tz}} "
+            "placeholders are filled from --days and --tz."
         ),
     )
     parser.add_argument("--lake", type=Path, help="the local lake directory (not for --tables)")
@@ -88,17 +89,20 @@ def run(args: argparse.Namespace) -> int:
 
 def table_listing() -> list[tuple[str, str, str]]:
     """(table or view, column, type) of everything a query can read, as Athena names them."""
-    from glue_schema import MESSAGES, RAW_UPDATES
-    from glue_schema.views import VIEW_EXTRA_COLUMNS, VIEW_NAMES
+    from glue_schema import DELIVERED_TABLES, RAW_UPDATES
+    from glue_schema.views import VIEW_NAMES, VIEW_TABLES, view_columns
     from local.query import table_columns
 
-    rows = [("messages", name, kind) for name, kind in table_columns(MESSAGES)]
-    rows += [("raw_updates", name, kind) for name, kind in table_columns(RAW_UPDATES)]
-    message_columns = table_columns(MESSAGES)
+    rows = [
+        (table.name, name, kind)
+        for table in (*DELIVERED_TABLES, RAW_UPDATES)
+        for name, kind in table_columns(table)
+    ]
     for view in VIEW_NAMES:
-        data, partition = message_columns[:-1], message_columns[-1]
-        extra = [(name, "BIGINT") for name in VIEW_EXTRA_COLUMNS]
-        rows += [(view, name, kind) for name, kind in [*data, *extra, partition]]
+        table = VIEW_TABLES.get(view)
+        types = dict(table_columns(table)) if table is not None else {}
+        # The columns a view adds (canonical_chat_id, chat_migrations' ids) are chat ids.
+        rows += [(view, name, types.get(name, "BIGINT")) for name in view_columns(view)]
     return rows
 
 

@@ -284,7 +284,21 @@ def test_bad_query_raises_one_line_query_error(engine: LocalQueryEngine, sql: st
 # --- empty and growing lakes ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["messages", "raw_updates", "messages_unique", "messages_current"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "messages",
+        "member_events",
+        "reactions",
+        "raw_updates",
+        "messages_unique",
+        "messages_current",
+        "member_events_unique",
+        "member_changes",
+        "reactions_unique",
+        "reactions_current",
+    ],
+)
 def test_empty_lake_tables_exist_with_their_columns_and_no_rows(tmp_path: Path, name: str) -> None:
     with LocalQueryEngine(tmp_path) as empty:
         columns, rows = empty.query(f"SELECT * FROM {name}")  # noqa: S608 - a fixed table name

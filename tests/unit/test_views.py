@@ -9,12 +9,14 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from glue_schema import MESSAGES
+from glue_schema import MEMBER_EVENTS, MESSAGES, REACTIONS
 from glue_schema import views as views_module
 from glue_schema.views import (
+    MIGRATION_COLUMNS,
     VIEW_COLUMNS,
     VIEW_EXTRA_COLUMNS,
     VIEW_NAMES,
+    VIEW_TABLES,
     VIEWS_DIR,
     QueryParameterError,
     QueryParameters,
@@ -24,6 +26,7 @@ from glue_schema.views import (
     query_names,
     query_sql,
     render,
+    view_columns,
     view_sql,
     views,
 )
@@ -41,11 +44,28 @@ def test_view_sql_parses_as_trino(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", VIEW_NAMES)
-def test_view_projects_the_messages_columns_then_dt(name: str) -> None:
+def test_view_projects_its_tables_columns_then_dt(name: str) -> None:
     # The views list their columns: this keeps them in step with glue_schema.
     tree = sqlglot.parse_one(view_sql(name), read="trino")
     assert isinstance(tree, exp.Query)
-    assert tree.named_selects == [*MESSAGES.column_names, *VIEW_EXTRA_COLUMNS, "dt"]
+    assert tree.named_selects == list(view_columns(name))
+    if name in VIEW_TABLES:
+        table = VIEW_TABLES[name]
+        assert tree.named_selects == [*table.column_names, *VIEW_EXTRA_COLUMNS, "dt"]
+
+
+def test_each_view_family_lists_its_own_table() -> None:
+    assert {name: table.name for name, table in VIEW_TABLES.items()} == {
+        "messages_all": MESSAGES.name,
+        "messages_unique": MESSAGES.name,
+        "messages_current": MESSAGES.name,
+        "posts": MESSAGES.name,
+        "member_events_unique": MEMBER_EVENTS.name,
+        "member_changes": MEMBER_EVENTS.name,
+        "reactions_unique": REACTIONS.name,
+        "reactions_current": REACTIONS.name,
+    }
+    assert view_columns("chat_migrations") == MIGRATION_COLUMNS == ("old_chat_id", "new_chat_id")
 
 
 def _sources(sql: str) -> set[str]:
@@ -55,21 +75,28 @@ def _sources(sql: str) -> set[str]:
 
 
 @pytest.mark.parametrize("name", VIEW_NAMES)
-def test_view_reads_the_messages_table_or_the_views_before_it(name: str) -> None:
+def test_view_reads_a_delivered_table_or_the_views_before_it(name: str) -> None:
     sources = _sources(view_sql(name))
     assert sources
-    assert sources <= {"messages", *VIEW_NAMES[: VIEW_NAMES.index(name)]}
+    tables = {MESSAGES.name, MEMBER_EVENTS.name, REACTIONS.name}
+    assert sources <= {*tables, *VIEW_NAMES[: VIEW_NAMES.index(name)]}
 
 
 def test_the_views_build_on_each_other() -> None:
-    # One migration join, in messages_all; the deduplicating views read it. messages_current
-    # does not read messages_unique: two updates that share an update_id (Telegram picks
-    # ids at random after a week without updates) are still two messages there.
+    # One migration lookup, chat_migrations, that every family joins once; the
+    # deduplicating views read it. messages_current does not read messages_unique: two
+    # updates that share an update_id (Telegram picks ids at random after a week without
+    # updates) are still two messages there.
     assert {name: _sources(view_sql(name)) for name in VIEW_NAMES} == {
-        "messages_all": {"messages"},
+        "chat_migrations": {"messages"},
+        "messages_all": {"messages", "chat_migrations"},
         "messages_unique": {"messages_all"},
         "messages_current": {"messages_all"},
         "posts": {"messages_current"},
+        "member_events_unique": {"member_events", "chat_migrations"},
+        "member_changes": {"member_events_unique"},
+        "reactions_unique": {"reactions", "chat_migrations"},
+        "reactions_current": {"reactions_unique"},
     }
 
 
@@ -85,11 +112,15 @@ def test_a_view_with_another_placeholder_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "messages_unique.sql").write_text("SELECT {{days}} AS days FROM messages")
+    (tmp_path / "chat_migrations.sql").write_text("SELECT\n    {{view_columns}}\nFROM messages")
     monkeypatch.setattr(views_module, "VIEWS_DIR", tmp_path)
     view_sql.cache_clear()
     try:
         with pytest.raises(QueryParameterError, match="days"):
             view_sql("messages_unique")
+        # A lookup of its own columns has no table whose columns the line could list.
+        with pytest.raises(QueryParameterError, match="no table"):
+            view_sql("chat_migrations")
     finally:
         view_sql.cache_clear()
 
@@ -99,7 +130,7 @@ def test_view_transpiles_to_duckdb_that_parses_back(name: str) -> None:
     duck_sql = transpile(view_sql(name))
     tree = sqlglot.parse_one(duck_sql, read="duckdb")
     assert isinstance(tree, exp.Query)
-    assert tree.named_selects == [*MESSAGES.column_names, *VIEW_EXTRA_COLUMNS, "dt"]
+    assert tree.named_selects == list(view_columns(name))
 
 
 @pytest.mark.parametrize("name", VIEW_NAMES)
@@ -234,14 +265,31 @@ def test_transpile_refuses_what_is_not_one_query(sql: str, message: str) -> None
         transpile(sql)
 
 
+#: How often each windowed view scans each table: the main scan, and the migration
+#: lookup's two scans of messages for every time chat_migrations is read.
+WINDOWED_SCANS = {
+    "chat_migrations": {"messages": 2},
+    "messages_all": {"messages": 3},
+    "messages_unique": {"messages": 3},
+    "messages_current": {"messages": 3},
+    "posts": {"messages": 3},
+    "member_events_unique": {"member_events": 1, "messages": 2},
+    # The changes themselves, and the bot's own my_chat_member rows.
+    "member_changes": {"member_events": 2, "messages": 4},
+    "reactions_unique": {"reactions": 1, "messages": 2},
+    "reactions_current": {"reactions": 1, "messages": 2},
+}
+
+
 @pytest.mark.parametrize("name", VIEW_NAMES)
-def test_a_windowed_view_reads_every_scan_of_messages_once_through_the_window(name: str) -> None:
+def test_a_windowed_view_reads_every_scan_of_a_table_through_the_window(name: str) -> None:
     rendered = views_module.windowed_view_sql(name)
-    # The main scan and the two migration lookups, each read once, none nested; a view
-    # built on another reads that view's windowed form.
-    assert rendered.count("FROM messages WHERE dt BETWEEN") == 3
-    assert len(re.findall(r"\b(?:FROM|JOIN) messages\b", rendered)) == 3
-    assert _sources(rendered.strip()[1:-1]) == {"messages"}
+    # Each scan read once, none nested; a view built on another reads that view's
+    # windowed form.
+    for table, scans in WINDOWED_SCANS[name].items():
+        assert rendered.count(f"FROM {table} WHERE dt BETWEEN") == scans, table
+        assert len(re.findall(rf"\b(?:FROM|JOIN) {table}\b", rendered)) == scans, table
+    assert _sources(rendered.strip()[1:-1]) == set(WINDOWED_SCANS[name])
 
 
 def test_a_windowed_view_keeps_the_aliases_its_view_gives() -> None:
