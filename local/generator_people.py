@@ -1,18 +1,20 @@
 """Who posts in the generated group, and when: its members and its clock.
 
-Fifty members with Brazilian names (some without a last name or a username, as
-in any group), a few of whom post most of the messages; send times over São
-Paulo days, busy at lunch and in the evening, quiet at night and a little quieter
-at weekends; and where a forwarded message came from.
+Fifty posters with Brazilian names (some without a last name or a username, as
+in any group), a few of whom post most of the messages, and three times as many
+lurkers who never post but join, leave and react; a few of either have Telegram
+Premium. Send times over São Paulo days, busy at lunch and in the evening, quiet
+at night and a little quieter at weekends; and where a forwarded message came from.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from typing import Any, Final
 
 from local.generator_text import ascii_slug
-from local.generator_words import FIRST_NAMES, LANGUAGE_CODES, LAST_NAMES
+from local.generator_words import FIRST_NAMES, LANGUAGE_CODES, LAST_NAMES, LINKED_CHANNEL_TITLE
 
 #: Brazil has had no daylight saving time since 2019, so a fixed offset is exact
 #: for these dates and needs no tz database.
@@ -25,22 +27,67 @@ _HOURLY_ACTIVITY: Final = (
 _WEEKEND_ACTIVITY: Final = 0.75
 #: Mean seconds between messages at the busiest hour (~900 messages a day).
 _PEAK_MEAN_GAP_SECONDS: Final = 60.0
+#: The group's linked channel as Telegram shows a channel (a private one: no username).
+LINKED_CHANNEL_ID: Final = -1001111111111
+LINKED_CHANNEL: Final = {"id": LINKED_CHANNEL_ID, "title": LINKED_CHANNEL_TITLE, "type": "channel"}
 _MEMBERS: Final = 50
+#: People who read and react but never post: most of any group's members.
+_LURKERS: Final = 150
+#: Share of people with Telegram Premium (its badge `is_premium`, custom emoji reactions).
+#: An assumption: the Premium subscribers Telegram has announced are of the order of
+#: 1 % of its monthly users; active members of busy groups have it more often.
+_PREMIUM_SHARE: Final = 0.05
 
 
 class Members:
-    """The group's members (Bot API User objects) and how often each posts."""
+    """The people (Bot API User objects): who posts and how often, who only reads."""
 
-    def __init__(self, rng: random.Random, count: int = _MEMBERS) -> None:
+    def __init__(self, rng: random.Random, count: int = _MEMBERS, lurkers: int = _LURKERS) -> None:
         self.rng = rng
-        self.users = _make_users(rng, count)
+        everyone = _make_users(rng, count + lurkers)
+        self.users = everyone[:count]
+        self.lurkers = everyone[count:]
+        self.by_id = {user["id"]: user for user in everyone}
         self.usernames = [u["username"] for u in self.users if "username" in u]
         # A few members post most of the messages, as in any group.
         self.weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(self.users))]
 
-    def pick(self) -> dict[str, Any]:
-        """A member, the active ones more often."""
-        return self.rng.choices(self.users, weights=self.weights)[0]
+    def pick(self, among: Collection[int] | None = None) -> dict[str, Any]:
+        """A poster, the active ones more often; only one whose id is `among` when given
+        (which must hold a poster: the group's owner never leaves)."""
+        for _ in range(20):
+            user = self.rng.choices(self.users, weights=self.weights)[0]
+            if among is None or user["id"] in among:
+                return user
+        # Most of the active posters are away: draw among the ones who are there.
+        assert among is not None
+        present = [
+            (u, w) for u, w in zip(self.users, self.weights, strict=True) if u["id"] in among
+        ]
+        user = self.rng.choices([u for u, _ in present], weights=[w for _, w in present])[0]
+        return user
+
+    def replace(self, user_id: int) -> dict[str, Any]:
+        """Someone new in the place of a person gone for good (banned, or left never to
+        return): the pool keeps its size and the newcomer takes the poster's rank."""
+        gone = self.by_id.pop(user_id)
+        new = _make_users(self.rng, 1)[0]
+        while new["id"] in self.by_id:
+            new = _make_users(self.rng, 1)[0]
+        self.by_id[new["id"]] = new
+        for people in (self.users, self.lurkers):
+            if gone in people:
+                people[people.index(gone)] = new
+        self.usernames = [u["username"] for u in self.users if "username" in u]
+        return new
+
+    def reactor(self, among: Collection[int] | None = None) -> dict[str, Any]:
+        """Someone reacting: a lurker almost half the time, else a poster."""
+        if self.rng.random() < 0.45:
+            lurkers = [u for u in self.lurkers if among is None or u["id"] in among]
+            if lurkers:
+                return self.rng.choice(lurkers)
+        return self.pick(among)
 
 
 def _make_users(rng: random.Random, count: int) -> list[dict[str, Any]]:
@@ -59,6 +106,8 @@ def _make_users(rng: random.Random, count: int) -> list[dict[str, Any]]:
         code = rng.choices(codes, weights=code_weights)[0]
         if code is not None:
             user["language_code"] = code
+        if rng.random() < _PREMIUM_SHARE:
+            user["is_premium"] = True  # Telegram leaves the field out when false
         users.append(user)
     return users
 
@@ -77,6 +126,11 @@ class Clock:
     def __init__(self, rng: random.Random, start: int) -> None:
         self.rng = rng
         self.now = start
+
+    def after(self, seconds: int) -> int:
+        """A moment `seconds` after the last one (what follows an event), now the last."""
+        self.now += seconds
+        return self.now
 
     def tick(self) -> int:
         """The next send time."""
@@ -100,8 +154,7 @@ def forward_origin(rng: random.Random, members: Members, date: int) -> dict[str,
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         return {"type": "hidden_user", "sender_user_name": name, "date": origin_date}
     if kind == "channel":
-        channel = {"id": -1001111111111, "title": "Canal de Ofertas", "type": "channel"}
-        return {"type": "channel", "chat": channel, "message_id": rng.randint(100, 5000),
+        return {"type": "channel", "chat": LINKED_CHANNEL, "message_id": rng.randint(100, 5000),
                 "date": origin_date}  # fmt: skip
     chat = {"id": -1002222222222, "title": "Grupo de Revenda", "type": "supergroup"}
     return {"type": "chat", "sender_chat": chat, "date": origin_date}

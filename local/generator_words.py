@@ -105,3 +105,23 @@ TOPIC_NAMES: Final = (
 DICE: Final = (("🎲", 6), ("🎯", 6), ("🏀", 5), ("⚽", 5), ("🎳", 6), ("🎰", 64))
 CITIES: Final = ((-23.5505, -46.6333), (-22.9068, -43.1729), (-19.9167, -43.9345), (-8.0476, -34.8770), (-3.1190, -60.0217), (-30.0346, -51.2177))  # fmt: skip
 STICKER_EMOJI: Final = ("😀", "😂", "👍", "❤️", "🔥", "🙏", "😎", "🤝")
+
+#: The bot the pipeline runs as, as Telegram describes it in its own membership updates.
+BOT_FIRST_NAME: Final = "Estatísticas do Grupo"
+BOT_USERNAME: Final = "estatisticas_vendas_bot"
+#: The group's linked channel: its posts reach the group as automatic forwards.
+LINKED_CHANNEL_TITLE: Final = "Canal de Ofertas"
+#: Names admins give their invite links (Telegram shows them with each join).
+INVITE_LINK_NAMES: Final = ("Instagram", "Site", "WhatsApp", "Indicação de amigos", "TikTok")
+#: Titles the owner gives the members promoted to admin (sometimes none).
+ADMIN_TITLES: Final = ("Moderador", "Moderadora", "Suporte", "Vendas")
+#: Reaction emoji and how often each is chosen. Telegram's reaction emoji are its own
+#: list (❤ without the variation selector); 👍 and ❤ dominate in any group.
+REACTION_EMOJI: Final = (
+    ("👍", 0.30), ("❤", 0.20), ("🔥", 0.14), ("😂", 0.10), ("🙏", 0.07), ("🎉", 0.06),
+    ("😍", 0.04), ("👏", 0.04), ("🤩", 0.02), ("😢", 0.015), ("🤔", 0.015),
+)  # fmt: skip
+#: Custom emoji ids of one sticker pack (Premium members only react with these).
+CUSTOM_EMOJI_IDS: Final = (
+    "5368324170671202286", "5373141891321699086", "5420323339723881652", "5456140674028019486",
+)  # fmt: skip

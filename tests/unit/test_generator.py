@@ -1,4 +1,9 @@
-"""The realistic update generator: deterministic, correctly shaped, in realistic proportions."""
+"""The realistic update generator: deterministic, correctly shaped, in realistic proportions.
+
+Messages here; membership changes and reactions in test_generator_engagement.py.
+`count` is every update: the membership and reaction updates among them carry no
+message, so the message tests look at `carries_message` updates only.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from functions import jsoncodec
-from functions.rows import entity_slices, shape_row
+from functions.rows import TELEGRAM_SERVICE_ID, entity_slices, shape_row
 from functions.telegram import chat_id, update_kind
 from local.generator import (
     DEFAULT_START_UPDATE_ID,
+    LINKED_CHANNEL_ID,
     MESSAGE_TYPE_WEIGHTS,
     SAO_PAULO_UTC_OFFSET_SECONDS,
     GeneratedUpdate,
@@ -53,6 +59,10 @@ def updates() -> list[GeneratedUpdate]:
 
 def originals(updates: list[GeneratedUpdate]) -> list[GeneratedUpdate]:
     return [u for u in updates if not u.is_duplicate]
+
+
+def with_messages(updates: list[GeneratedUpdate]) -> list[GeneratedUpdate]:
+    return [u for u in updates if u.carries_message]
 
 
 def payload(update: GeneratedUpdate) -> dict[str, Any]:
@@ -135,7 +145,18 @@ def test_configured_shares_are_followed() -> None:
     assert not any(u.is_foreign or u.is_edit for u in updates)
 
 
-@pytest.mark.parametrize("share", ["duplicate_share", "foreign_share", "edit_share"])
+@pytest.mark.parametrize(
+    "share",
+    [
+        "duplicate_share",
+        "foreign_share",
+        "edit_share",
+        "reply_share",
+        "member_share",
+        "reaction_share",
+        "channel_share",
+    ],
+)
 def test_a_share_outside_zero_to_one_is_refused(share: str) -> None:
     with pytest.raises(ValueError, match=share):
         iter_updates(1, **{share: 1.5})  # type: ignore[arg-type]
@@ -148,7 +169,9 @@ def test_a_negative_count_is_refused_at_the_call() -> None:
 
 def test_every_message_type_and_feature_occurs(updates: list[GeneratedUpdate]) -> None:
     new = originals(updates)
-    assert {u.message_type for u in new} == set(MESSAGE_TYPE_WEIGHTS)
+    # Joins and leaves are membership changes now, with their service messages.
+    membership = {"new_chat_members", "left_chat_member"}
+    assert {u.message_type for u in with_messages(new)} == set(MESSAGE_TYPE_WEIGHTS) | membership
     albums = Counter(u.media_group_id for u in new if u.media_group_id and not u.is_edit)
     assert any(size >= 2 for size in albums.values())
     assert any(u.message_thread_id for u in new if u.message_type != "other")
@@ -188,7 +211,7 @@ def test_edits_change_earlier_messages_of_the_same_chat_later(
 ) -> None:
     posted: dict[tuple[int, int], dict[str, Any]] = {}
     edits = 0
-    for update in originals(updates):
+    for update in with_messages(originals(updates)):
         message = payload(update)
         key = (update.chat_id, update.message_id)
         if update.kind == "message":
@@ -224,11 +247,17 @@ def test_replies_point_to_earlier_messages_of_the_same_chat(
     assert replies > 0
 
 
-def test_every_update_shapes_into_a_complete_row(updates: list[GeneratedUpdate]) -> None:
-    for update in updates:
+def test_every_update_with_a_message_shapes_into_a_complete_row(
+    updates: list[GeneratedUpdate],
+) -> None:
+    for update in with_messages(updates):
         row = shape_row(jsoncodec.loads(update.body), RECEIVED_AT_MS)
         assert row is not None
-        missing = [column for column in REQUIRED_COLUMNS if row[column] is None]
+        required = REQUIRED_COLUMNS
+        if update.user_id == TELEGRAM_SERVICE_ID:  # the linked channel's automatic forward
+            assert (row["sender_kind"], row["user_id"]) == ("channel", None)
+            required = tuple(c for c in required if not c.startswith("user_"))
+        missing = [column for column in required if row[column] is None]
         assert not missing, (update.update_id, missing)
         assert row["update_type"] == update.kind
         assert row["message_type"] == update.message_type
@@ -240,6 +269,19 @@ def test_every_update_shapes_into_a_complete_row(updates: list[GeneratedUpdate])
         assert row["message_thread_id"] == update.message_thread_id
         assert row["media_group_id"] == update.media_group_id
         assert row["edited_at"] is None or update.is_edit
+
+
+def test_updates_without_a_message_give_no_messages_row(updates: list[GeneratedUpdate]) -> None:
+    others = [u for u in updates if not u.carries_message]
+    assert {u.kind for u in others} == {
+        "chat_member",
+        "my_chat_member",
+        "message_reaction",
+        "message_reaction_count",
+    }
+    for update in others:
+        assert shape_row(jsoncodec.loads(update.body), RECEIVED_AT_MS) is None
+        assert update.message_type == update.kind
 
 
 def test_foreign_updates_come_from_the_foreign_chat(updates: list[GeneratedUpdate]) -> None:
@@ -254,6 +296,8 @@ def test_messages_are_sent_over_days_mostly_in_sao_paulo_daytime(
     new_messages = [u for u in originals(updates) if u.kind == "message"]
     dates = [u.date for u in new_messages]
     assert dates == sorted(dates)
+    every_date = [u.date for u in originals(updates) if not u.is_edit]
+    assert every_date == sorted(every_date)  # membership and reactions share the clock
     assert dates[-1] - dates[0] > 3 * 86400
     local_hours = [(d + SAO_PAULO_UTC_OFFSET_SECONDS) // 3600 % 24 for d in dates]
     assert sum(7 <= hour <= 23 for hour in local_hours) / len(local_hours) > 0.93
@@ -261,13 +305,38 @@ def test_messages_are_sent_over_days_mostly_in_sao_paulo_daytime(
 
 
 def test_senders_come_from_a_pool_of_brazilian_users(updates: list[GeneratedUpdate]) -> None:
-    senders = {u.user_id: payload(u)["from"] for u in originals(updates)}
-    assert 30 <= len(senders) <= 50
+    posts = [
+        u
+        for u in with_messages(originals(updates))
+        if u.user_id != TELEGRAM_SERVICE_ID and not u.member_changes
+    ]
+    senders = {u.user_id: payload(u)["from"] for u in posts}
+    assert 30 <= len(senders) <= 50  # the posters; lurkers only join, leave and react
     languages = Counter(user.get("language_code") for user in senders.values())
     assert set(languages) <= {"pt-br", "en", "es", None}
     assert languages["pt-br"] > len(senders) / 2
     assert any("username" in user for user in senders.values())
     assert any("username" not in user for user in senders.values())
+    assert any(user.get("is_premium") is True for user in senders.values())
+    assert all(user.get("is_premium", True) is True for user in senders.values())
+
+
+def test_the_linked_channels_posts_arrive_as_automatic_forwards(
+    updates: list[GeneratedUpdate],
+) -> None:
+    forwards = [u for u in originals(updates) if u.user_id == TELEGRAM_SERVICE_ID]
+    assert forwards
+    for update in forwards:
+        message = payload(update)
+        assert update.chat_id == GROUP
+        assert message["is_automatic_forward"] is True
+        assert message["sender_chat"] == message["forward_from_chat"]
+        assert message["sender_chat"]["id"] == LINKED_CHANNEL_ID
+        assert message["forward_origin"]["message_id"] == message["forward_from_message_id"]
+        # Telegram's order: sender_chat before chat, forward_origin before the flag.
+        keys = list(message)
+        assert keys.index("sender_chat") < keys.index("chat") < keys.index("forward_origin")
+        assert keys.index("forward_origin") < keys.index("is_automatic_forward")
 
 
 def test_write_ndjson_writes_one_body_per_line(tmp_path: Path) -> None:
