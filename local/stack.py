@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from functions import constants as c
 from functions.allowlist import AllowList
 from functions.settings import ArchiverSettings, WebhookSettings, delivery_budget_from_env
 from functions.webhook import handler as webhook
+from glue_schema import DELIVERED_TABLES, MESSAGES
 from local.allowlist_store import DirectoryStore
 from local.delivery_stream import (
     DEFAULT_STREAM_NAME,
@@ -26,7 +27,8 @@ from local.delivery_stream import (
 )
 from local.faults import FaultConfig, inject
 from local.http_api import LocalHttpApi, build_event
-from local.lambda_runtime import LambdaContext, LocalMetrics, local_logger
+from local.lambda_runtime import LOCAL_ACCOUNT, LambdaContext, LocalMetrics, local_logger
+from local.object_store import client_error as firehose_error
 
 #: Local defaults: small buffers so a demo shows files within seconds.
 DEFAULT_BUFFER_MB = 1.0
@@ -43,6 +45,45 @@ def archiver_settings_from_env(env: Mapping[str, str] | None = None) -> Archiver
     """
     source = os.environ if env is None else env
     return ArchiverSettings.from_env({**source, c.ENV_RAW_BUCKET: RAW_BUCKET})
+
+
+def stream_names(messages_stream: str) -> dict[str, str]:
+    """Each delivered table's local stream name (the messages stream keeps its own)."""
+    return {
+        table.name: messages_stream
+        if table is MESSAGES
+        else f"{messages_stream}-{table.name.replace('_', '-')}"
+        for table in DELIVERED_TABLES
+    }
+
+
+class StreamRouter:
+    """The Firehose API over several local streams: each call goes to the stream it names."""
+
+    def __init__(self, clients: dict[str, Any]) -> None:
+        self._clients = clients
+
+    def _client(self, name: str, operation: str) -> Any:
+        client = self._clients.get(name)
+        if client is None:
+            raise firehose_error(
+                "ResourceNotFoundException",
+                f"Firehose {name} under account {LOCAL_ACCOUNT} not found.",
+                operation,
+            )
+        return client
+
+    def put_record(self, *, DeliveryStreamName: str, **kwargs: Any) -> Any:
+        """PutRecord on the named stream."""
+        return self._client(DeliveryStreamName, "PutRecord").put_record(
+            DeliveryStreamName=DeliveryStreamName, **kwargs
+        )
+
+    def put_record_batch(self, *, DeliveryStreamName: str, **kwargs: Any) -> Any:
+        """PutRecordBatch on the named stream."""
+        return self._client(DeliveryStreamName, "PutRecordBatch").put_record_batch(
+            DeliveryStreamName=DeliveryStreamName, **kwargs
+        )
 
 
 def new_secret() -> str:
@@ -92,25 +133,43 @@ class LocalStack:
             max_age_seconds=LOCAL_ALLOW_LIST_MAX_AGE_SECONDS,
             on_store_error=webhook.store_error_reporter(log),
         )
-        self.stream = LocalDeliveryStream(
-            config.lake,
-            name=config.stream_name,
-            buffer_size_mb=config.buffer_mb,
-            buffer_interval_s=config.buffer_seconds,
-            delivery_process=config.delivery_process
-            and config.faults.fail_archive_rate == 0
-            and config.faults.archiver_timeout_rate == 0,
-            archiver_settings=config.archiver,
-            metrics=self.metrics,
-            log_level=config.log_level,
+        names = stream_names(config.stream_name)
+        archiver_settings = replace(
+            config.archiver,
+            stream_tables=tuple((names[t], t) for t in names if t != MESSAGES.name),
         )
-        firehose, self.faults = inject(self.stream, config.faults)
+        #: One delivery stream per delivered table, as on AWS (one schema per stream).
+        self.streams = {
+            table.name: LocalDeliveryStream(
+                config.lake,
+                name=names[table.name],
+                table=table,
+                buffer_size_mb=config.buffer_mb,
+                buffer_interval_s=config.buffer_seconds,
+                delivery_process=config.delivery_process
+                and config.faults.fail_archive_rate == 0
+                and config.faults.archiver_timeout_rate == 0,
+                archiver_settings=archiver_settings,
+                metrics=self.metrics,
+                log_level=config.log_level,
+            )
+            for table in DELIVERED_TABLES
+        }
+        #: The messages stream (the one most commands and tests look at).
+        self.stream = self.streams[MESSAGES.name]
+        clients: dict[str, Any] = {}
+        for stream in self.streams.values():
+            clients[stream.name], faults = inject(stream, config.faults)
+            if stream is self.stream:
+                self.faults = faults
+        firehose = StreamRouter(clients)
         self._settings = WebhookSettings(
             allowed_chat_ids=config.chat_ids,
             delivery_stream_name=config.stream_name,
             secret=config.secret,
             secret_arn=None,
             delivery_budget_seconds=config.delivery_budget_seconds,
+            table_streams=tuple((t, names[t]) for t in names if t != MESSAGES.name),
         )
         self._dependencies = webhook.Dependencies(
             self._settings,
@@ -129,8 +188,9 @@ class LocalStack:
         return webhook.handle(event, self._dependencies)
 
     def start(self) -> LocalStack:
-        """Start the buffering timer (recovering any spooled records first)."""
-        self.stream.start()
+        """Start the streams' buffering timers (recovering any spooled records first)."""
+        for stream in self.streams.values():
+            stream.start()
         return self
 
     def serve_http(self, port: int = 0) -> LocalHttpApi:
@@ -153,19 +213,25 @@ class LocalStack:
         return [self.handle(body) for body in bodies]
 
     def flush(self) -> None:
-        """Deliver everything buffered now."""
-        self.stream.flush()
+        """Deliver everything buffered now, in every stream."""
+        for stream in self.streams.values():
+            stream.flush()
 
     def stats(self) -> DeliveryStats:
-        """The delivery stream's counters."""
+        """The messages stream's counters (stats_by_table for every table's)."""
         return self.stream.stats()
+
+    def stats_by_table(self) -> dict[str, DeliveryStats]:
+        """Each delivered table's stream counters."""
+        return {table: stream.stats() for table, stream in self.streams.items()}
 
     def close(self) -> None:
         """Stop HTTP, flush and close the stream."""
         if self.http is not None:
             self.http.stop()
             self.http = None
-        self.stream.close()
+        for stream in self.streams.values():
+            stream.close()
 
     def __enter__(self) -> LocalStack:
         return self.start()

@@ -24,7 +24,13 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_firehose_event import 
 
 from functions import adapters
 from functions import constants as c
-from functions.archiver.logic import archive_body, archive_key, read_records, transform
+from functions.archiver.logic import (
+    archive_body,
+    archive_key,
+    archived_here,
+    read_records,
+    transform,
+)
 from functions.entry import Handler, lambda_entry
 from functions.logs import Log, MetricsSink, apply_log_level
 from functions.settings import ArchiverSettings
@@ -90,9 +96,13 @@ def handle(event: dict[str, Any], deps: Dependencies) -> dict[str, Any]:
     records = read_records(batch.get("records") or [], now_ms=int(time.time() * 1000))
     if not records:
         return {"records": []}
-    key = archive_key(records)
-    adapters.put_archive(deps.s3, deps.settings.raw_bucket, key, archive_body(records))
     table = deps.settings.table_for(str(event.get("deliveryStreamArn", "")))
+    # Each update is archived once, by the stream of its first table: a join message
+    # also sent to member_events is archived by the messages stream.
+    archived = [record for record in records if archived_here(record, table)]
+    key = archive_key(records)
+    if archived:
+        adapters.put_archive(deps.s3, deps.settings.raw_bucket, key, archive_body(archived))
     transformed = [transform(record, deps.pseudonym_key, table) for record in records]
     for result, metric in _RESULT_METRICS.items():
         count = sum(1 for t in transformed if t.result == result)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from functions import constants as c
 from functions import jsoncodec
 from functions.privacy import pseudonymize_row
-from functions.routing import SHAPERS
+from functions.routing import SHAPERS, tables_for
 from functions.telegram import as_int64
 from glue_schema import MESSAGES
 
@@ -166,6 +166,20 @@ def _decode_arrivals(data: bytes) -> list[int] | None:
             arrivals.append(arrivals[-1] + ((value >> 1) ^ -(value & 1)))
             value, shift = 0, 0
     return arrivals if shift == 0 else None
+
+
+def archived_here(record: IncomingRecord, table: str) -> bool:
+    """Whether this table's stream archives the record: only if the table comes first for it.
+
+    Undecodable records are archived wherever they arrive: the archive is the evidence.
+    """
+    if table == MESSAGES.name or record.data is None:
+        return True
+    try:
+        update = jsoncodec.loads(record.data)
+    except jsoncodec.InvalidJson:
+        return True
+    return not isinstance(update, dict) or tables_for(update)[0] == table
 
 
 def transform(

@@ -226,10 +226,21 @@ def test_the_local_stack_pseudonymises_the_lake(
     with LocalStack(config) as stack:
         assert stack.handle(UPDATE) == 200
         stack.flush()
-    (path,) = (tmp_path / "lake" / "data").rglob("*.parquet")
+    (path,) = (tmp_path / "lake" / "data" / "messages").rglob("*.parquet")
     rows = pq.read_table(path).to_pylist()
     assert [(r["user_id"], r["user_first_name"]) for r in rows] == [
         (pseudonym(4242, key.encode()), None)
+    ]
+    # AND the join and the removal it announces, in member_events, name the members and
+    # who acted by pseudonym only
+    (path,) = (tmp_path / "lake" / "data" / "member_events").rglob("*.parquet")
+    members = pq.read_table(path).to_pylist()
+    hidden = key.encode()
+    assert sorted(
+        (r["event"], r["user_id"], r["actor_user_id"], r["user_first_name"]) for r in members
+    ) == [
+        ("joined", pseudonym(99, hidden), pseudonym(4242, hidden), None),
+        ("removed", pseudonym(98, hidden), pseudonym(4242, hidden), None),
     ]
     raw = b"".join(gzip.decompress(p.read_bytes()) for p in (tmp_path / "lake").rglob("*.gz"))
     assert b'"first_name": "Ana"' in raw

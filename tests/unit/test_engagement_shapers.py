@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from functions.archiver.logic import IncomingRecord, transform
+from functions.archiver.logic import IncomingRecord, archived_here, transform
 from functions.members import EVENTS, JOIN_SOURCES, event_name, member_rows
 from functions.privacy import pseudonym
 from functions.reactions import reaction_rows
@@ -257,3 +257,20 @@ def test_the_shapers_are_total(kind: str, body: Any) -> None:
     for shaper in (member_rows, reaction_rows):
         rows = shaper(copy.deepcopy(update), RECEIVED_MS)
         assert isinstance(rows, list)
+
+
+def test_each_update_is_archived_by_the_stream_of_its_first_table() -> None:
+    import json
+
+    def record(update: dict[str, Any] | None) -> IncomingRecord:
+        return IncomingRecord(
+            "r", RECEIVED_MS, None if update is None else json.dumps(update).encode()
+        )
+
+    join = record(real_event("new_chat_members_group__telegrambots"))
+    reaction = record(real_event("message_reaction_user__teloxide"))
+    assert archived_here(join, "messages")
+    assert not archived_here(join, "member_events")  # the messages stream archives it
+    assert archived_here(record(event("chat_member")), "member_events")
+    assert archived_here(reaction, "reactions")
+    assert archived_here(record(None), "reactions")  # undecodable: kept as evidence
