@@ -107,24 +107,33 @@ def _aws_reason(error: Exception) -> str:
 
 def _print_partitions(reports: Sequence[PartitionReport], lake: Path) -> None:
     for r in reports:
+        if r.table != "messages" and not r.rows and r.rows_before is None:
+            continue  # a table this part of the archive has nothing for
         before = "new" if r.rows_before is None else f"was {r.rows_before}"
         state = "rewritten" if r.written else "no rows, left as it was"
+        where = "" if r.table == "messages" else f"{r.table} "
         print(
-            f"dt={r.dt}: {r.rows} rows ({before}) from {r.updates} archived updates in "
+            f"{where}dt={r.dt}: {r.rows} rows ({before}) from {r.updates} archived updates in "
             f"{r.archive_objects} objects; {state}"
         )
         problems = r.processing_failed + r.conversion_failed
-        if r.dropped or problems:
+        if r.table == "messages" and (r.dropped or problems):
             print(
                 f"  {r.dropped} non-message updates skipped, {r.processing_failed} undecodable, "
                 f"{r.conversion_failed} rows not fitting the schema"
             )
+        elif r.conversion_failed:
+            print(f"  {r.conversion_failed} rows not fitting the schema")
         if r.updates and r.received_at_kept + r.received_at_archived < r.updates:
             print(
                 f"  received_at: {r.received_at_kept} kept from the replaced rows, the rest "
                 "set to their archive batch's time (see docs/reliability.md)"
             )
-    print(f"lake {lake}: {sum(r.written for r in reports)} partitions of messages rewritten")
+    written: dict[str, int] = {}
+    for r in reports:
+        written[r.table] = written.get(r.table, 0) + int(r.written)
+    detail = ", ".join(f"{count} of {table}" for table, count in written.items() if count)
+    print(f"lake {lake}: {sum(written.values())} partitions rewritten ({detail or 'none'})")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
-"""`tgpipe replay --lake`: re-derive a local lake's `messages` partitions from the raw archive.
+"""`tgpipe replay --lake`: re-derive a local lake's partitions from the raw archive.
 
-After a fix to the row shaper or a new column, each affected
-`data/messages/dt=...` partition is rebuilt through the same archiver shaping
+After a fix to a row shaper or a new column (or table), each affected
+`data/<table>/dt=...` partition of `messages`, `member_events` and `reactions` is rebuilt through the same archiver shaping
 (`functions.archiver.logic.transform`) and the same local format conversion
 (`local.conversion`) the stack uses. Each partition is written into a hidden
 directory next to it and swapped in with one rename, so a reader sees the old
@@ -20,14 +20,14 @@ import shutil
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from functions import constants as c
-from functions import jsoncodec
-from functions.archiver.logic import IncomingRecord, transform
+from functions.archiver.logic import IncomingRecord, decode, shape
+from functions.routing import tables_for
 from functions.telegram import update_id
+from glue_schema import DELIVERED_TABLES, MESSAGES, Table
 from scripts.replay_archive import ArchiveObject
 
 _RENAME_EXCHANGE = 2
@@ -36,9 +36,10 @@ _AT_FDCWD = -100
 
 @dataclass
 class PartitionReport:
-    """What replay did to one `messages` partition."""
+    """What replay did to one partition of one table."""
 
     dt: str
+    table: str = MESSAGES.name
     archive_objects: int = 0
     updates: int = 0
     rows: int = 0
@@ -51,8 +52,8 @@ class PartitionReport:
     written: bool = False
 
 
-def _partition_path(lake: Path, dt: str) -> Path:
-    return lake / "data" / c.MESSAGES_PREFIX.rstrip("/") / f"dt={dt}"
+def _partition_path(lake: Path, dt: str, table: Table = MESSAGES) -> Path:
+    return lake / "data" / table.prefix.rstrip("/") / f"dt={dt}"
 
 
 def arrival_times(partition: Path) -> tuple[dict[int, deque[int]], int | None]:
@@ -61,6 +62,8 @@ def arrival_times(partition: Path) -> tuple[dict[int, deque[int]], int | None]:
     Replay gives each archived copy of an update the `received_at` of a row it
     replaces, in order, so rebuilding a partition that still exists keeps every
     arrival time exactly; a copy with no row to replace gets its batch's time.
+    (An update with several rows in a table, a join of several members, counts
+    once per row: its copies are matched row by row.)
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -77,15 +80,35 @@ def arrival_times(partition: Path) -> tuple[dict[int, deque[int]], int | None]:
         for the_id, received_ms in zip(ids, received, strict=True):
             if the_id is not None and received_ms is not None:
                 times[the_id].append(received_ms)
-    return {the_id: deque(sorted(ms)) for the_id, ms in times.items()}, rows
+    return {the_id: deque(sorted(set(ms))) for the_id, ms in times.items()}, rows
 
 
-def _line_update_id(line: bytes) -> int | None:
-    try:
-        update = jsoncodec.loads(line)
-    except jsoncodec.InvalidJson:
-        return None
-    return update_id(update) if isinstance(update, dict) else None
+@dataclass
+class _TableReplay:
+    """One table's partition being rebuilt: what it had, its new rows, its report."""
+
+    table: Table
+    kept: dict[int, deque[int]]
+    report: PartitionReport
+    rows: list[bytes] = field(default_factory=list)
+
+    def arrival(self, the_id: int | None, archived_ms: int | None, batch_ms: int) -> int:
+        """The row's received_at: as archived, else as the replaced row had it, else the batch's.
+
+        A secondary table (member_events for a join message) takes its replaced row's
+        time first: live, its stream received the update a moment after the messages
+        stream whose arrival the archive records.
+        """
+        copies = self.kept.get(the_id) if the_id is not None else None
+        kept_ms = copies.popleft() if copies else None
+        secondary = self.table is not MESSAGES and kept_ms is not None
+        if archived_ms is not None and not secondary:
+            self.report.received_at_archived += 1
+            return archived_ms
+        if kept_ms is not None:
+            self.report.received_at_kept += 1
+            return kept_ms
+        return batch_ms
 
 
 def rederive_partition(
@@ -94,44 +117,53 @@ def rederive_partition(
     objects: Sequence[ArchiveObject],
     advance: Callable[[float], None],
     pseudonym_key: bytes | None = None,
-) -> tuple[PartitionReport, Any]:
-    """The partition's new rows (an Arrow table) from its archive objects, and what happened."""
+) -> list[tuple[PartitionReport, Any]]:
+    """Each delivered table's new rows for the dt (an Arrow table) and what happened.
+
+    Every archived update is shaped for each table it feeds (functions.routing), as
+    the streams do live; an update feeding no table of messages' counts as dropped there.
+    """
     from local.conversion import OpenXJsonReader
 
-    report = PartitionReport(dt, archive_objects=len(objects))
-    kept, report.rows_before = arrival_times(_partition_path(lake, dt))
-    rows: list[bytes] = []
+    replays = {}
+    for table in DELIVERED_TABLES:
+        kept, before = arrival_times(_partition_path(lake, dt, table))
+        report = PartitionReport(dt, table.name, len(objects), rows_before=before)
+        replays[table.name] = _TableReplay(table, kept, report)
+    messages = replays[MESSAGES.name].report
     for archive in objects:
         lines, arrivals = archive.contents()
         for number, line in enumerate(lines):
-            report.updates += 1
-            # A replaced row's arrival time, matched by update_id in order (parsed only
-            # when the partition still had rows).
-            the_id = _line_update_id(line) if kept else None
-            copies = kept.get(the_id) if the_id is not None else None
-            kept_ms = copies.popleft() if copies else None
-            if arrivals is not None:
-                # The archiver recorded each line's arrival: the row comes back exact.
-                arrival_ms = arrivals[number]
-                report.received_at_archived += 1
-            elif kept_ms is not None:
-                arrival_ms = kept_ms
-                report.received_at_kept += 1
-            else:
-                arrival_ms = archive.batch_ms
-            record = IncomingRecord(f"{archive.key}:{number}", arrival_ms, line + b"\n")
-            result = transform(record, pseudonym_key)
-            if result.result == "Ok":
-                rows.append(result.data)
-            elif result.result == "Dropped":
-                report.dropped += 1
-            else:
-                report.processing_failed += 1
+            record = IncomingRecord(f"{archive.key}:{number}", archive.batch_ms, line + b"\n")
+            update = decode(record)
+            if update is None:
+                messages.updates += 1
+                messages.processing_failed += 1
+                continue
+            archived_ms = arrivals[number] if arrivals is not None else None
+            tables = tables_for(update)
+            if MESSAGES.name not in tables:
+                messages.updates += 1
+                messages.dropped += 1
+            for name in tables:
+                replay = replays[name]
+                replay.report.updates += 1
+                at = replay.arrival(update_id(update), archived_ms, archive.batch_ms)
+                result = shape(replace(record, arrival_ms=at), update, pseudonym_key, name)
+                if result.result == "Ok":
+                    replay.rows.append(result.data)
+                elif result.result == "Dropped":
+                    replay.report.dropped += 1
+                else:
+                    replay.report.processing_failed += 1
         advance(archive.size)
-    conversion = OpenXJsonReader().read(rows)
-    report.conversion_failed = len(conversion.failures)
-    report.rows = conversion.table.num_rows
-    return report, conversion.table
+    built = []
+    for replay in replays.values():
+        conversion = OpenXJsonReader(replay.table).read(replay.rows)
+        replay.report.conversion_failed = len(conversion.failures)
+        replay.report.rows = conversion.table.num_rows
+        built.append((replay.report, conversion.table))
+    return built
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -194,16 +226,17 @@ def replay_to_lake(
     advance: Callable[[float], None],
     pseudonym_key: bytes | None = None,
 ) -> list[PartitionReport]:
-    """Rebuild every `messages` partition the archive objects belong to, one at a time."""
+    """Rebuild every partition (of each delivered table) the archive objects belong to."""
     by_dt: dict[str, list[ArchiveObject]] = defaultdict(list)
     for archive in objects:
         by_dt[archive.dt].append(archive)
     reports = []
+    tables = {table.name: table for table in DELIVERED_TABLES}
     for dt in sorted(by_dt):
-        report, table = rederive_partition(lake, dt, by_dt[dt], advance, pseudonym_key)
-        if table.num_rows:
-            # A dt whose archive yields no row keeps what it has: nothing to replace it with.
-            swap_partition(_partition_path(lake, dt), table)
-            report.written = True
-        reports.append(report)
+        for report, rows in rederive_partition(lake, dt, by_dt[dt], advance, pseudonym_key):
+            if rows.num_rows:
+                # A dt whose archive yields no row keeps what it has: nothing to replace it with.
+                swap_partition(_partition_path(lake, dt, tables[report.table]), rows)
+                report.written = True
+            reports.append(report)
     return reports

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 EVENTS_DIR = Path(__file__).parent / "events"
 #: Updates captured from Telegram by public Bot API libraries (sources: real/INDEX.md).
@@ -48,3 +48,13 @@ def real_event(name: str) -> dict[str, Any]:
     """A captured payload decoded."""
     decoded: dict[str, Any] = json.loads((REAL_EVENTS_DIR / f"{name}.json").read_bytes())
     return decoded
+
+
+#: Generator options for message traffic only (no membership or reaction updates), for
+#: tests that count one `messages` row per update sent.
+MESSAGES_ONLY: Final = {
+    "member_share": 0.0,
+    "reaction_share": 0.0,
+    "channel_share": 0.0,
+    "bot_changes": False,
+}

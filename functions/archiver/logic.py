@@ -173,31 +173,30 @@ def archived_here(record: IncomingRecord, table: str) -> bool:
 
     Undecodable records are archived wherever they arrive: the archive is the evidence.
     """
-    if table == MESSAGES.name or record.data is None:
+    if table == MESSAGES.name:
         return True
-    try:
-        update = jsoncodec.loads(record.data)
-    except jsoncodec.InvalidJson:
-        return True
-    return not isinstance(update, dict) or tables_for(update)[0] == table
+    update = decode(record)
+    return update is None or tables_for(update)[0] == table
 
 
-def transform(
-    record: IncomingRecord, pseudonym_key: bytes | None = None, table: str = MESSAGES.name
-) -> TransformedRecord:
-    """Ok + the table's rows (one JSON line each), Dropped when the update has none for
-    this table, ProcessingFailed if undecodable.
-
-    With a pseudonym key the rows' users are pseudonymised (the archive is not).
-    """
+def decode(record: IncomingRecord) -> dict[str, Any] | None:
+    """The record's update (a JSON object), or None when it is not one."""
     if record.data is None:
-        return TransformedRecord(record.record_id, "ProcessingFailed")
+        return None
     try:
         update = jsoncodec.loads(record.data)
     except jsoncodec.InvalidJson:
-        return TransformedRecord(record.record_id, "ProcessingFailed")
-    if not isinstance(update, dict):
-        return TransformedRecord(record.record_id, "ProcessingFailed")
+        return None
+    return update if isinstance(update, dict) else None
+
+
+def shape(
+    record: IncomingRecord,
+    update: dict[str, Any],
+    pseudonym_key: bytes | None = None,
+    table: str = MESSAGES.name,
+) -> TransformedRecord:
+    """Ok + the table's rows of a decoded update (one JSON line each); Dropped when none."""
     rows = SHAPERS[table](update, record.arrival_ms)
     if not rows:
         return TransformedRecord(record.record_id, "Dropped")
@@ -216,3 +215,17 @@ def transform(
     # Several rows ride in one record as concatenated JSON objects, which Firehose's
     # conversion reads as several rows (record format conversion, "Deserializer").
     return TransformedRecord(record.record_id, "Ok", b"".join(lines))
+
+
+def transform(
+    record: IncomingRecord, pseudonym_key: bytes | None = None, table: str = MESSAGES.name
+) -> TransformedRecord:
+    """Ok + the table's rows, Dropped when the update has none for this table,
+    ProcessingFailed if undecodable.
+
+    With a pseudonym key the rows' users are pseudonymised (the archive is not).
+    """
+    update = decode(record)
+    if update is None:
+        return TransformedRecord(record.record_id, "ProcessingFailed")
+    return shape(record, update, pseudonym_key, table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import json
 import signal
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 import pyarrow.parquet as pq
 import pytest
 
+from functions.routing import SHAPERS, tables_for
+from glue_schema import DELIVERED_TABLES
 from local.generator import DEFAULT_CHAT_ID, GeneratedUpdate, generate_updates, write_ndjson
 from local.query import LocalQueryEngine
 from scripts.cli import main
@@ -26,6 +29,28 @@ from tests.e2e.conftest import SECRET, serve_process
 def parquet_update_ids(lake: Path) -> list[int]:
     files = sorted((lake / "data" / "messages").rglob("*.parquet"))
     return [i for f in files for i in pq.read_table(f, columns=["update_id"]).column(0).to_pylist()]
+
+
+def landed_ids(lake: Path) -> dict[str, set[int]]:
+    """update_ids with rows in each delivered table's Parquet."""
+    landed = {}
+    for table in DELIVERED_TABLES:
+        files = sorted((lake / "data" / table.name).rglob("*.parquet"))
+        landed[table.name] = {
+            i for f in files for i in pq.read_table(f, columns=["update_id"]).column(0).to_pylist()
+        }
+    return landed
+
+
+def expected_ids(updates: list[GeneratedUpdate]) -> dict[str, set[int]]:
+    """update_ids each table should hold: the tables each update feeds, where it has rows."""
+    expected: dict[str, set[int]] = {table.name: set() for table in DELIVERED_TABLES}
+    for update in updates:
+        decoded = json.loads(update.body)
+        for table in tables_for(decoded):
+            if SHAPERS[table](decoded, 0):
+                expected[table].add(update.update_id)
+    return expected
 
 
 def raw_lines(lake: Path) -> list[bytes]:
@@ -50,8 +75,11 @@ def test_updates_sent_over_http_land_as_parquet_and_raw(tmp_path: Path) -> None:
     assert report.status_counts == {200: len(updates)}
     # AND the server said what it kept and that starting it again is safe
     assert "stopped: every acknowledged update is in the lake; running serve again" in stdout
+    # (messages, member_events and reactions: each update in every table it feeds)
     kept = allowed(updates)
-    assert sorted(parquet_update_ids(tmp_path)) == sorted(u.update_id for u in kept)
+    expected = expected_ids(kept)
+    assert all(expected.values())  # the traffic had every kind
+    assert landed_ids(tmp_path) == expected
     assert sorted(raw_lines(tmp_path)) == sorted(u.body for u in kept)
 
 
@@ -92,9 +120,9 @@ def test_sigkill_during_serve_loses_no_acknowledged_update(tmp_path: Path) -> No
     with serve_process(tmp_path, str(DEFAULT_CHAT_ID)) as (process, _url):
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
-    landed = set(parquet_update_ids(tmp_path))
-    missing = [u.update_id for u in acknowledged if u.update_id not in landed]
-    assert missing == []
+    landed = landed_ids(tmp_path)
+    for table, ids in expected_ids(acknowledged).items():
+        assert ids - landed[table] == set(), table
     assert {u.body for u in acknowledged} <= set(raw_lines(tmp_path))
 
 
@@ -115,8 +143,9 @@ def test_ingest_of_ten_thousand_updates_with_redeliveries(
     # THEN messages_unique has one row per distinct accepted update id
     with LocalQueryEngine(lake) as engine:
         _, rows = engine.query("SELECT count(*), count(DISTINCT update_id) FROM messages_unique")
-    distinct = {u.update_id for u in kept}
+    distinct = expected_ids(kept)["messages"]
     assert rows[0] == (len(distinct), len(distinct))
+    assert landed_ids(lake) == expected_ids(kept)
     # AND every accepted update is in the raw archive byte for byte
     archived = set(raw_lines(lake))
     assert all(u.body in archived for u in kept)
@@ -147,7 +176,7 @@ def test_ingest_reports_bad_lines_with_file_and_line_and_keeps_the_rest(
     assert f"{source}:4:" in captured.err
     assert "Traceback" not in captured.err
     assert "accepted 3, ignored 0, rejected 2" in captured.out
-    assert sorted(parquet_update_ids(tmp_path / "lake")) == sorted(u.update_id for u in good)
+    assert landed_ids(tmp_path / "lake") == expected_ids(good)
 
 
 def test_ingest_without_chat_ids_is_one_clear_line(

@@ -32,6 +32,7 @@ from local.faults import (
 from local.generator import DEFAULT_CHAT_ID, GeneratedUpdate, generate_updates
 from local.stack import LocalStack, StackConfig
 from scripts.cli import main
+from tests.helpers import MESSAGES_ONLY
 
 STREAM = "telegram-updates"
 
@@ -44,7 +45,9 @@ def short_budget(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def updates(count: int, seed: int = 1) -> list[GeneratedUpdate]:
     """Updates of the allowed chat only, no redeliveries."""
-    return generate_updates(count, seed=seed, foreign_share=0.0, duplicate_share=0.0)
+    return generate_updates(
+        count, seed=seed, foreign_share=0.0, duplicate_share=0.0, **MESSAGES_ONLY
+    )
 
 
 @pytest.fixture
