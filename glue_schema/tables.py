@@ -145,24 +145,39 @@ RAW_UPDATES: Final = Table(
     ),
 )
 
-MEMBER_EVENTS: Final = Table(
-    name="member_events",
-    description=(
-        "One row per membership change: chat_member, my_chat_member, and the "
-        "new_chat_members / left_chat_member service messages (at least once)."
-    ),
-    prefix="member_events/",
-    serde=PARQUET_SERDE,
-    input_format=PARQUET_INPUT,
-    output_format=PARQUET_OUTPUT,
-    serde_parameters={"serialization.format": "1"},
-    table_parameters={"classification": "parquet", "parquet.compression": "SNAPPY"},
-    columns=(
+
+def delivered_table(name: str, description: str, columns: tuple[Column, ...]) -> Table:
+    """A table Firehose writes as SNAPPY Parquet under `<name>/` (an engagement table)."""
+    return Table(
+        name=name,
+        description=description,
+        prefix=f"{name}/",
+        serde=PARQUET_SERDE,
+        input_format=PARQUET_INPUT,
+        output_format=PARQUET_OUTPUT,
+        serde_parameters={"serialization.format": "1"},
+        table_parameters={"classification": "parquet", "parquet.compression": "SNAPPY"},
+        columns=columns,
+    )
+
+
+def _update_columns(update_types: str) -> tuple[Column, ...]:
+    """The columns every engagement table starts with: the update and its chat."""
+    return (
         Column("update_id", "bigint", "Telegram update_id"),
-        Column("update_type", "string", "chat_member, my_chat_member, or message (service)"),
+        Column("update_type", "string", update_types),
         Column("chat_id", "bigint", "chat.id"),
         Column("chat_type", "string", "chat.type"),
         Column("chat_title", "string", "chat.title"),
+    )
+
+
+MEMBER_EVENTS: Final = delivered_table(
+    "member_events",
+    "One row per membership change: chat_member, my_chat_member, and the "
+    "new_chat_members / left_chat_member service messages (at least once).",
+    (
+        *_update_columns("chat_member, my_chat_member, or message (service)"),
         Column("user_id", "bigint", "the member whose membership changed"),
         Column("user_is_bot", "boolean", "the member is a bot"),
         Column("user_first_name", "string", "the member's first_name"),
@@ -191,24 +206,12 @@ MEMBER_EVENTS: Final = Table(
     ),
 )
 
-REACTIONS: Final = Table(
-    name="reactions",
-    description=(
-        "One row per reaction added or removed (message_reaction) and per reaction in "
-        "a count snapshot (message_reaction_count), at least once."
-    ),
-    prefix="reactions/",
-    serde=PARQUET_SERDE,
-    input_format=PARQUET_INPUT,
-    output_format=PARQUET_OUTPUT,
-    serde_parameters={"serialization.format": "1"},
-    table_parameters={"classification": "parquet", "parquet.compression": "SNAPPY"},
-    columns=(
-        Column("update_id", "bigint", "Telegram update_id"),
-        Column("update_type", "string", "message_reaction or message_reaction_count"),
-        Column("chat_id", "bigint", "chat.id"),
-        Column("chat_type", "string", "chat.type"),
-        Column("chat_title", "string", "chat.title"),
+REACTIONS: Final = delivered_table(
+    "reactions",
+    "One row per reaction added or removed (message_reaction) and per reaction in "
+    "a count snapshot (message_reaction_count), at least once.",
+    (
+        *_update_columns("message_reaction or message_reaction_count"),
         Column("chat_username", "string", "chat.username (public chats: t.me links)"),
         Column("message_id", "bigint", "the message reacted to"),
         Column("user_id", "bigint", "the reacting user (null when anonymous)"),
