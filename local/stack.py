@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +224,19 @@ class LocalStack:
     def stats_by_table(self) -> dict[str, DeliveryStats]:
         """Each delivered table's stream counters."""
         return {table: stream.stats() for table, stream in self.streams.items()}
+
+    def stats_all(self) -> DeliveryStats:
+        """Every stream's counters added up (records_put counts an update once per stream)."""
+        every = list(self.stats_by_table().values())
+        return DeliveryStats(
+            **{f.name: sum(getattr(s, f.name) for s in every) for f in fields(DeliveryStats)}
+        )
+
+    def rows_line(self) -> str:
+        """`N rows written (messages a, member_events b, reactions c)` for the CLI reports."""
+        by_table = {table: stats.rows_written for table, stats in self.stats_by_table().items()}
+        detail = ", ".join(f"{table} {rows}" for table, rows in by_table.items())
+        return f"{sum(by_table.values())} rows written ({detail})"
 
     def close(self) -> None:
         """Stop HTTP, flush and close the stream."""

@@ -114,9 +114,10 @@ def run(args: argparse.Namespace) -> int:
             progress=True,
         )
         stack.flush()
-        stats = stack.stats()
+        stats, rows_line = stack.stats_all(), stack.rows_line()
+        accepted = stack.metrics.count(c.METRIC_ACCEPTED)
         ignored = stack.metrics.count(c.METRIC_IGNORED)
-    distinct = {u.update_id for u in updates if u.chat_id == DEFAULT_CHAT_ID}
+    distinct = {u.update_id for u in updates if u.chat_id == DEFAULT_CHAT_ID and u.carries_message}
     print()
     print(
         f"sent          {report.sent} updates over HTTP in {report.elapsed_seconds:.1f} s "
@@ -128,12 +129,12 @@ def run(args: argparse.Namespace) -> int:
         f"{report.connection_errors} connection errors"
     )
     print(
-        f"accepted      {stats.records_put} (incl. Telegram-style redeliveries); "
+        f"accepted      {accepted} (incl. Telegram-style redeliveries); "
         f"ignored {ignored} from other chats"
     )
     print(
-        f"rows          {stats.rows_written} in Parquet ({stats.parquet_objects} files), "
-        f"{stats.records_dropped} non-message updates archived only"
+        f"rows          {rows_line} in Parquet ({stats.parquet_objects} files), "
+        f"{stats.records_dropped} updates archived only"
     )
     print(f"raw archive   {stats.raw_objects} gzip NDJSON objects")
     print(f"error records {stats.processing_failed + stats.conversion_failed}")
@@ -142,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     with LocalQueryEngine(lake) as engine:
         try:
             unique = _count(engine, "SELECT count(*) FROM messages_unique")
-            print(f"messages_unique {unique} rows ({len(distinct)} distinct update ids sent)")
+            print(f"messages_unique {unique} rows ({len(distinct)} distinct messages sent)")
             print(
                 f"as on the page (the last {days} days, each message once with its edits, "
                 "posts only where the query says so):"
@@ -158,7 +159,9 @@ def run(args: argparse.Namespace) -> int:
     if failed:
         raise CliError(f"dashboard queries failed: {', '.join(failed)} (see {page})", exit_code=1)
     print()
-    print(f"lake          {lake.resolve()}/  (data/messages, data/errors, raw/updates)")
+    print(
+        f"lake          {lake.resolve()}/  (data/messages, data/member_events, data/reactions, data/errors, raw/updates)"
+    )
     print(f"dashboard     {page}")
     tgpipe = tgpipe_command()
     print(f"query it      {tgpipe} query --lake {lake} --named top_senders --days {days}")

@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar(sum(f.stat().st_size for f in files)) as advance:
             report = ingest(stack, files, advance)
         stack.flush()
-        stats = stack.stats()
+        stats, rows_line = stack.stats_all(), stack.rows_line()
         forwarded = stack.metrics.count(c.METRIC_ACCEPTED)
         ignored = stack.metrics.count(c.METRIC_IGNORED)
     for line in report.bad_lines[:20]:
@@ -222,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
         for line in ignored_chats_lines(args.lake, allowed, started):
             print(line)
     print(
-        f"lake {args.lake}: {stats.rows_written} rows written, {stats.raw_objects} raw objects, "
+        f"lake {args.lake}: {rows_line}, {stats.raw_objects} raw objects, "
         f"{stats.processing_failed + stats.conversion_failed} error records"
     )
     return 1 if report.rejected or report.failed else 0
