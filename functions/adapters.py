@@ -88,6 +88,15 @@ def s3_client() -> S3Client:
     return boto3.client("s3")
 
 
+def full_jitter(attempt: int, base_seconds: float, cap_seconds: float) -> float:
+    """A pause before retry `attempt`: uniform up to min(cap, base × 2^attempt).
+
+    Full jitter, the AWS Architecture Blog's recommendation for contended retries;
+    the webhook's Firehose puts and `tgpipe replay --stream` both use it.
+    """
+    return random.uniform(0, min(cap_seconds, base_seconds * 2**attempt))  # noqa: S311 - jitter, not crypto
+
+
 def _is_retryable(error: Exception) -> bool:
     if isinstance(error, ClientError):
         return error.response.get("Error", {}).get("Code", "") in RETRYABLE_FIREHOSE_CODES
@@ -118,7 +127,7 @@ def put_record(
         except (ClientError, BotoCoreError) as error:
             if not _is_retryable(error):
                 raise DeliveryUnavailable(f"{type(error).__name__} (not retryable)") from error
-            pause = random.uniform(0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt))  # noqa: S311 - jitter, not crypto
+            pause = full_jitter(attempt, _BACKOFF_BASE_SECONDS, _BACKOFF_CAP_SECONDS)
             if clock() + pause >= deadline:
                 raise DeliveryUnavailable(
                     f"gave up after {attempt} attempts ({type(error).__name__})"

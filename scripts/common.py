@@ -99,17 +99,28 @@ def port_number(text: str) -> int:
 
 
 @contextmanager
-def progress_bar(total: float, description: str = "ingesting") -> Iterator[Callable[[float], None]]:
-    """A rich progress bar on a terminal (bytes done of total); silent when not a TTY."""
+def progress_bar(
+    total: float | None, description: str = "ingesting", *, items: bool = False
+) -> Iterator[Callable[[float], None]]:
+    """A rich progress bar on a terminal, of bytes (or `items`) done of total; silent elsewhere.
+
+    The one progress bar of the CLI: ingest and replay count bytes, send-updates updates.
+    """
     if not sys.stderr.isatty():
         yield lambda amount: None
         return
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeRemainingColumn,
+    )
 
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
-        DownloadColumn(),
+        MofNCompleteColumn() if items else DownloadColumn(),
         TimeRemainingColumn(),
         transient=True,
         console=None,

@@ -8,13 +8,12 @@ Records sent twice are harmless: the views deduplicate by update_id.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from functions.adapters import RETRYABLE_FIREHOSE_CODES
+from functions.adapters import RETRYABLE_FIREHOSE_CODES, full_jitter
 from scripts.replay_archive import ArchiveObject
 
 #: PutRecordBatch limits (Firehose API reference): records per call, bytes per call, per record.
@@ -55,8 +54,7 @@ def record_batches(records: Iterable[bytes]) -> Iterator[list[bytes]]:
 
 
 def _backoff(attempt: int) -> float:
-    # Full jitter (the AWS Architecture Blog's recommendation for contended retries).
-    return random.uniform(0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt))  # noqa: S311 - jitter, not crypto
+    return full_jitter(attempt, _BACKOFF_BASE_SECONDS, _BACKOFF_CAP_SECONDS)
 
 
 def put_batch(

@@ -17,11 +17,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 from urllib.parse import urlsplit
 
 from functions.constants import SECRET_HEADER
+from scripts.common import progress_bar
 
 DEFAULT_CONCURRENCY: Final = 8
 DEFAULT_TIMEOUT_SECONDS: Final = 10.0
@@ -216,7 +218,12 @@ def send_updates(
 
     # Bounded: a streamed generator of 200,000 updates is never held in memory.
     pending: queue.Queue[bytes | None] = queue.Queue(maxsize=concurrency * 4)
-    with _ProgressBar(progress, total) as advance:
+    bar = progress_bar(total, "sending", items=True) if progress else nullcontext(_no_progress)
+    with bar as step:
+
+        def advance() -> None:
+            step(1)
+
         workers = [
             _Worker(
                 target, headers, timeout, pending, advance, first_connection if i == 0 else None
@@ -257,45 +264,8 @@ def send_updates(
     )
 
 
-class _ProgressBar:
-    """A rich progress bar on a terminal; a no-op advance otherwise."""
-
-    def __init__(self, enabled: bool, total: int | None) -> None:
-        self.enabled, self.total = enabled, total
-        self.bar: Any = None
-
-    def __enter__(self) -> Callable[[], None]:
-        if not self.enabled:
-            return lambda: None
-        # Imported here: rich is only needed when someone watches.
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        console = Console(stderr=True)
-        if not console.is_terminal:
-            return lambda: None
-        self.bar = Progress(
-            "sending",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        )
-        self.bar.start()
-        task = self.bar.add_task("send", total=self.total)
-        bar = self.bar
-        return lambda: bar.advance(task)
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+def _no_progress(_amount: float) -> None:
+    """The advance of a send without a progress bar."""
 
 
 def url_origin(url: str) -> str:
