@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from functions import constants as c
+from glue_schema import DELIVERED_TABLES
 from scripts.cli import CliError
 from scripts.common import progress_bar
 from scripts.replay_archive import ARCHIVE_SUFFIX, ArchiveObject, local_archive, s3_archive
@@ -138,6 +139,8 @@ def _print_partitions(reports: Sequence[PartitionReport], lake: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Replay the raw archive into a lake or a delivery stream; print what was done."""
+    if args.table is not None and args.stream is None:
+        raise CliError("--table goes with --stream (a lake replay rebuilds every table)")
     if args.dt_from and args.dt_to and args.dt_from > args.dt_to:
         raise CliError(f"--dt-from {args.dt_from} is after --dt-to {args.dt_to}")
     objects = _archive(args)
@@ -156,7 +159,12 @@ def run(args: argparse.Namespace) -> int:
             else:
                 firehose = _boto3_client("firehose", args.region)
                 report = replay_to_stream(
-                    objects, firehose, args.stream, advance, max_attempts=args.max_attempts
+                    objects,
+                    firehose,
+                    args.stream,
+                    advance,
+                    max_attempts=args.max_attempts,
+                    table=args.table,
                 )
     except ReplayError as error:
         raise CliError(str(error), exit_code=EXIT_FAILED) from None
@@ -171,6 +179,10 @@ def run(args: argparse.Namespace) -> int:
         f"sent {report.records} archived updates to {args.stream} in {report.calls} "
         f"PutRecordBatch calls ({report.retried} records re-sent after partial failures)"
     )
+    if report.skipped_other_tables:
+        print(
+            f"skipped {report.skipped_other_tables} archived updates that do not feed {args.table}"
+        )
     if report.skipped_too_large:
         print(
             f"tgpipe replay: {report.skipped_too_large} records over {MAX_RECORD_BYTES} bytes "
@@ -206,6 +218,12 @@ def register(subparsers: Any) -> None:
         "--lake", type=Path, metavar="DIR", help="rebuild this local lake's messages"
     )
     target.add_argument("--stream", metavar="NAME", help="re-send into this Firehose stream")
+    parser.add_argument(
+        "--table",
+        choices=[table.name for table in DELIVERED_TABLES],
+        help="with --stream: send only the updates that feed this table (e.g. member_events "
+        "into the <stack>-member-events stream, to fill it from an older archive)",
+    )
     parser.add_argument("--region", help="AWS region for s3:// and --stream (default: boto3's)")
     parser.add_argument("--dt-from", type=_dt, metavar="YYYY-MM-DD", help="first dt to replay")
     parser.add_argument("--dt-to", type=_dt, metavar="YYYY-MM-DD", help="last dt to replay")

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from functions import jsoncodec
 from functions.adapters import RETRYABLE_FIREHOSE_CODES, full_jitter
+from functions.routing import tables_for
 from scripts.replay_archive import ArchiveObject
 
 #: PutRecordBatch limits (Firehose API reference): records per call, bytes per call, per record.
@@ -37,6 +39,7 @@ class StreamReport:
     calls: int = 0
     retried: int = 0
     skipped_too_large: int = 0
+    skipped_other_tables: int = 0
 
 
 def record_batches(records: Iterable[bytes]) -> Iterator[list[bytes]]:
@@ -123,6 +126,14 @@ def put_batch(
     )
 
 
+def _feeds(line: bytes, table: str) -> bool:
+    try:
+        update = jsoncodec.loads(line)
+    except jsoncodec.InvalidJson:
+        return False
+    return isinstance(update, dict) and table in tables_for(update)
+
+
 def replay_to_stream(
     objects: Sequence[ArchiveObject],
     firehose: Any,
@@ -131,13 +142,22 @@ def replay_to_stream(
     *,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
+    table: str | None = None,
 ) -> StreamReport:
-    """Put every archived update into the stream, as the webhook did (bytes + newline)."""
+    """Put every archived update into the stream, as the webhook did (bytes + newline).
+
+    With `table`, only the updates that feed it (functions.routing.tables_for), as the
+    webhook routes them: to fill member_events or reactions from an older archive, send
+    into that table's stream with its name.
+    """
     report = StreamReport()
 
     def records() -> Iterator[bytes]:
         for archive in objects:
             for line in archive.lines():
+                if table is not None and not _feeds(line, table):
+                    report.skipped_other_tables += 1
+                    continue
                 record = line + b"\n"
                 if len(record) > MAX_RECORD_BYTES:
                     report.skipped_too_large += 1

@@ -18,6 +18,7 @@ from botocore.stub import Stubber
 
 from functions import constants as c
 from functions import routing
+from functions.routing import tables_for
 from local.delivery_stream import RAW_BUCKET, LocalDeliveryStream
 from local.generator import DEFAULT_CHAT_ID, generate_updates
 from local.stack import LocalStack, StackConfig
@@ -339,6 +340,42 @@ def test_replay_to_a_deployed_stream_sends_every_archived_update(
     assert f"sent {2 * PER_DAY} archived updates to tg-updates in 1 PutRecordBatch calls" in (
         capsys.readouterr().out
     )
+
+
+def test_replay_to_a_tables_stream_sends_only_the_updates_that_feed_it(
+    tmp_path: Path, aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an archive with messages, membership changes and reactions
+    lake = tmp_path / "lake"
+    with LocalStack(StackConfig(lake, frozenset({DEFAULT_CHAT_ID}))) as stack:
+        stack.handle_many(u.body for u in generate_updates(400, seed=8))
+    archived = archived_lines(lake)
+    feeding = [line for line in archived if "reactions" in tables_for(json.loads(line))]
+    assert 0 < len(feeding) < len(archived)
+    # WHEN it is replayed into the reactions stream for that table
+    moto_stream("tg-reactions", "tg-data")
+    code = run_replay(
+        "--raw",
+        str(lake / "raw"),
+        "--stream",
+        "tg-reactions",
+        "--table",
+        "reactions",
+        "--region",
+        REGION,
+    )
+    # THEN only the reaction updates were sent
+    assert code == 0
+    assert sorted(delivered("tg-data")) == sorted(feeding)
+    assert f"skipped {len(archived) - len(feeding)} archived updates" in capsys.readouterr().out
+
+
+def test_table_without_stream_is_one_clear_line(
+    lake: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_replay("--raw", str(lake / "raw"), "--lake", str(lake), "--table", "reactions")
+    assert code == 2
+    assert "--table goes with --stream" in capsys.readouterr().err
 
 
 def test_replay_to_a_missing_stream_is_one_clear_line(
