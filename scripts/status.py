@@ -57,6 +57,8 @@ class Facts:
     me: dict[str, Any] | None = None
     telegram_error: str | None = None
     member_status: dict[int, str] = field(default_factory=dict)
+    #: getChatMemberCount of each kept group checked (Telegram's count, bots included).
+    member_count: dict[int, int] = field(default_factory=dict)
     newest_data: datetime | None = None
     backlog: int | None = None
     backlog_what: str = "records waiting to be delivered"
@@ -115,6 +117,9 @@ def _telegram(facts: Facts) -> list[Finding]:
             )
         else:
             findings.append(Finding("ok", "privacy", "the bot reads all group messages"))
+    for chat_id, count in sorted(facts.member_count.items()):
+        # Where the member-growth chart's count is known: Telegram's figure today.
+        findings.append(Finding("ok", "members", f"{chat_id}: {count:,} members now"))
     for chat_id, status in sorted(facts.member_status.items()):
         if status not in ADMIN_STATUSES:
             findings.append(
@@ -244,7 +249,7 @@ def _kept(entries: dict[int, Any], configured: Iterable[int]) -> list[int]:
 
 
 def gather_telegram(facts: Facts, args: argparse.Namespace) -> None:
-    """getWebhookInfo, getMe and the bot's status in each kept group (at most 20)."""
+    """getWebhookInfo, getMe, the bot's status and the member count in each kept group (≤ 20)."""
     from scripts.botapi import BotApi, BotApiError, read_token
 
     if args.token_file is None and args.token_env is None:
@@ -261,6 +266,12 @@ def gather_telegram(facts: Facts, args: argparse.Namespace) -> None:
                 facts.member_status[chat_id] = f"not readable: {error}"
                 continue
             facts.member_status[chat_id] = str(member.get("status", "unknown"))
+            try:
+                count = api.call("getChatMemberCount", {"chat_id": chat_id})
+            except BotApiError:
+                continue  # the status line above already says what is wrong with the chat
+            if isinstance(count, int) and not isinstance(count, bool):
+                facts.member_count[chat_id] = count
     except BotApiError as error:
         facts.telegram_error = str(error)
 

@@ -34,6 +34,7 @@ def bot_api() -> Iterator[FakeBotApi]:
         "getWebhookInfo": ok(HEALTHY_INFO),
         "getMe": ok({"id": 123456, "is_bot": True, "can_read_all_group_messages": True}),
         "getChatMember": ok({"status": "administrator", "user": {"id": 123456}}),
+        "getChatMemberCount": ok(1234),
     }
     with running(fake):
         yield fake
@@ -140,6 +141,7 @@ def test_a_fresh_lake_with_a_healthy_bot_is_healthy(
     assert code == 0, out
     assert out.strip().endswith(f"healthy (--lake {lake})")
     assert ("getChatMember", {"chat_id": GROUP_ID, "user_id": 123456}) in bot_api.other_calls
+    assert f"members      {GROUP_ID}: 1,234 members now" in out
     assert TOKEN not in out
 
 
