@@ -313,8 +313,11 @@ def sender_kind(
     return "channel" if chat.get("type") == "channel" else None
 
 
-def shape_row(update: Any, received_at_ms: int) -> dict[str, Any] | None:
-    """The `messages` row for a message-like update, or None for any other update."""
+def shape_row(update: Any, received_at_ms: int, source: str = "webhook") -> dict[str, Any] | None:
+    """The `messages` row for a message-like update, or None for any other update.
+
+    `source` says how the update reached the lake (glue_schema.tables.SOURCES).
+    """
     if not isinstance(update, dict):
         return None
     kind = next((k for k in MESSAGE_KINDS if isinstance(update.get(k), dict)), None)
@@ -381,6 +384,7 @@ def shape_row(update: Any, received_at_ms: int) -> dict[str, Any] | None:
             "new_chat_member_ids": _member_ids(message),
             "left_chat_member_id": _left_member_id(message),
             "received_at": format_timestamp_ms(received_at_ms),
+            "source": source,
         }
     )
     return row

@@ -11,6 +11,8 @@ from functions import constants as c
 from functions.errors import SettingsError
 from functions.telegram import as_int64
 
+#: Rows of updates Telegram pushed (glue_schema.tables.SOURCES; `poll` and `export` are the others).
+DEFAULT_SOURCE: Final = "webhook"
 #: A shorter key could be brute-forced over the small space of Telegram user ids.
 MIN_PSEUDONYM_KEY_CHARS = 32
 
@@ -184,6 +186,8 @@ class ArchiverSettings:
     pseudonym_key_arn: str | None = None
     #: (stream name, table) of the streams that shape another table than messages.
     stream_tables: tuple[tuple[str, str], ...] = ()
+    #: The rows' `source` column: webhook on Lambda; the local stack's `tgpipe poll` says poll.
+    source: str = DEFAULT_SOURCE
 
     def table_for(self, stream_arn: str) -> str:
         """The table a stream's batch is shaped for (by the stream's name; messages if unnamed)."""

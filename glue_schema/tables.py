@@ -18,6 +18,11 @@ TEXT_OUTPUT: Final = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat
 #: Partition key of every table: the UTC arrival date, as Firehose's !{timestamp}.
 DT_FORMAT: Final = "yyyy-MM-dd"
 
+#: How a row reached the lake (the last column of every delivered table): pushed to the
+#: webhook, read by `tgpipe poll`, or imported from a Telegram Desktop export.
+SOURCES: Final = ("webhook", "poll", "export")
+SOURCE_COMMENT: Final = "webhook, poll or export (Telegram Desktop's history export)"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -104,6 +109,7 @@ MESSAGES: Final = Table(
         Column("new_chat_member_ids", "array<bigint>", "new_chat_members[].id"),
         Column("left_chat_member_id", "bigint", "left_chat_member.id"),
         Column("received_at", "timestamp", "when the webhook accepted the update (UTC)"),
+        Column("source", "string", SOURCE_COMMENT),
     ),
 )
 
@@ -203,6 +209,7 @@ MEMBER_EVENTS: Final = delivered_table(
         Column("added_by_user_id", "bigint", "joins added by another member: who added them"),
         Column("changed_at", "timestamp", "date (UTC)"),
         Column("received_at", "timestamp", "when the webhook accepted the update (UTC)"),
+        Column("source", "string", SOURCE_COMMENT),
     ),
 )
 
@@ -225,6 +232,7 @@ REACTIONS: Final = delivered_table(
         Column("reaction_count", "int", "count snapshots: total_count of this reaction"),
         Column("reacted_at", "timestamp", "date (UTC)"),
         Column("received_at", "timestamp", "when the webhook accepted the update (UTC)"),
+        Column("source", "string", SOURCE_COMMENT),
     ),
 )
 

@@ -13,9 +13,10 @@ import argparse
 import os
 import shlex
 import sys
+from dataclasses import replace
 from typing import Any, Final
 
-from local.stack import LocalStack, StackConfig
+from local.stack import LocalStack, StackConfig, archiver_settings_from_env
 from scripts.botapi import BotApi, add_token_arguments, read_token
 from scripts.cli import CliError
 from scripts.common import (
@@ -75,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
             )
         if args.lake is None:
             raise CliError("--lake DIR is required to store updates (it is created if missing)")
-        config = StackConfig(writable_lake(args.lake), chat_ids(args))
+        # Rows say they were read with getUpdates, not pushed to a webhook.
+        archiver = replace(archiver_settings_from_env(), source="poll")
+        config = StackConfig(writable_lake(args.lake), chat_ids(args), archiver=archiver)
         with StatusLine() as status:
             poller = Poller(
                 api, timeout=args.timeout, stop=stop, status=status, token_hint=token_hint(args)

@@ -103,7 +103,9 @@ def handle(event: dict[str, Any], deps: Dependencies) -> dict[str, Any]:
     key = archive_key(records)
     if archived:
         adapters.put_archive(deps.s3, deps.settings.raw_bucket, key, archive_body(archived))
-    transformed = [transform(record, deps.pseudonym_key, table) for record in records]
+    transformed = [
+        transform(record, deps.pseudonym_key, table, deps.settings.source) for record in records
+    ]
     for result, metric in _RESULT_METRICS.items():
         count = sum(1 for t in transformed if t.result == result)
         deps.metrics.add_metric(name=metric, unit=MetricUnit.Count, value=count)

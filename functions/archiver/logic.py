@@ -16,6 +16,7 @@ from functions import constants as c
 from functions import jsoncodec
 from functions.privacy import pseudonymize_row
 from functions.routing import SHAPERS, tables_for
+from functions.settings import DEFAULT_SOURCE
 from functions.telegram import as_int64
 from glue_schema import MESSAGES
 
@@ -195,13 +196,18 @@ def shape(
     update: dict[str, Any],
     pseudonym_key: bytes | None = None,
     table: str = MESSAGES.name,
+    source: str = DEFAULT_SOURCE,
 ) -> TransformedRecord:
-    """Ok + the table's rows of a decoded update (one JSON line each); Dropped when none."""
+    """Ok + the table's rows of a decoded update (one JSON line each); Dropped when none.
+
+    Every row carries `source`: how the update reached the lake (webhook or poll).
+    """
     rows = SHAPERS[table](update, record.arrival_ms)
     if not rows:
         return TransformedRecord(record.record_id, "Dropped")
     lines = []
     for row in rows:
+        row["source"] = source
         if pseudonym_key is not None:
             row = pseudonymize_row(row, pseudonym_key)
         # Null columns are left out: the OpenX JSON SerDe reads a missing key as NULL, and
@@ -218,7 +224,10 @@ def shape(
 
 
 def transform(
-    record: IncomingRecord, pseudonym_key: bytes | None = None, table: str = MESSAGES.name
+    record: IncomingRecord,
+    pseudonym_key: bytes | None = None,
+    table: str = MESSAGES.name,
+    source: str = DEFAULT_SOURCE,
 ) -> TransformedRecord:
     """Ok + the table's rows, Dropped when the update has none for this table,
     ProcessingFailed if undecodable.
@@ -228,4 +237,4 @@ def transform(
     update = decode(record)
     if update is None:
         return TransformedRecord(record.record_id, "ProcessingFailed")
-    return shape(record, update, pseudonym_key, table)
+    return shape(record, update, pseudonym_key, table, source)

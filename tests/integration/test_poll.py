@@ -581,5 +581,11 @@ def test_a_killed_poll_resumes_without_skipping_any_update(
     assert fake.offsets()[-1] == last_id + 1
     assert "received" in second_out
     assert "rows" in second_out
+    # AND the rows say they were polled, not pushed to a webhook
+    from local.query import LocalQueryEngine
+
+    with LocalQueryEngine(lake) as engine:
+        _, sources = engine.query("SELECT DISTINCT source FROM messages")
+    assert sources == [("poll",)]
     for text in (first_out, first_err, second_out, second_err):
         assert TOKEN not in text

@@ -57,6 +57,17 @@ def test_message_update_becomes_an_ok_row() -> None:
     row = json.loads(result.data)
     assert row["received_at"] == "2026-01-01 08:03:20.123"
     assert row["message_type"] == "text"
+    assert row["source"] == "webhook"
+
+
+@pytest.mark.parametrize("table", ["messages", "member_events"])
+def test_rows_say_how_the_update_reached_the_lake(table: str) -> None:
+    record = IncomingRecord("r1", ARRIVAL_MS, compact_bytes("message_new_chat_members") + b"\n")
+    result = transform(record, table=table, source="poll")
+    assert result.result == "Ok"
+    rows = [json.loads(line) for line in result.data.splitlines()]
+    assert rows
+    assert {row["source"] for row in rows} == {"poll"}
 
 
 @pytest.mark.parametrize(
