@@ -28,6 +28,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "push update files (JSON, NDJSON, gzip, arrays, getUpdates answers, directories) "
         "through the handlers into a lake",
     ),
+    (
+        "import-export",
+        "scripts.import_export",
+        "load a group's history from Telegram Desktop's JSON export (result.json)",
+    ),
     ("send-updates", "scripts.send_updates", "POST realistic test updates to a webhook URL"),
     ("query", "scripts.query_cmd", "run Athena SQL on the local lake"),
     (

@@ -26,6 +26,7 @@ from typing import Any
 
 from functions.archiver.logic import IncomingRecord, decode, shape
 from functions.routing import tables_for
+from functions.settings import DEFAULT_SOURCE
 from functions.telegram import update_id
 from glue_schema import DELIVERED_TABLES, MESSAGES, Table
 from scripts.replay_archive import ArchiveObject
@@ -72,7 +73,7 @@ def arrival_times(partition: Path) -> tuple[dict[int, deque[int]], int | None]:
         return {}, None
     times: dict[int, list[int]] = defaultdict(list)
     rows = 0
-    for path in sorted(partition.glob("*.parquet")):
+    for path in delivered_files(partition):
         table = pq.read_table(path, columns=["update_id", "received_at"])
         rows += table.num_rows
         ids = table.column("update_id").to_pylist()
@@ -83,6 +84,32 @@ def arrival_times(partition: Path) -> tuple[dict[int, deque[int]], int | None]:
     return {the_id: deque(sorted(set(ms))) for the_id, ms in times.items()}, rows
 
 
+def delivered_files(partition: Path) -> list[Path]:
+    """The partition's files the stack delivered (imported exports are not in the archive)."""
+    from local.export_import import is_export_file
+
+    return [path for path in sorted(partition.glob("*.parquet")) if not is_export_file(path.name)]
+
+
+def row_sources(partition: Path) -> dict[int, str]:
+    """The `source` (webhook, poll) of each update id's rows in a partition, where written."""
+    import pyarrow.parquet as pq
+
+    sources: dict[int, str] = {}
+    if not partition.is_dir():
+        return sources
+    for path in delivered_files(partition):
+        if "source" not in pq.read_schema(path).names:
+            continue  # written before the column existed
+        table = pq.read_table(path, columns=["update_id", "source"])
+        for the_id, source in zip(
+            table.column("update_id").to_pylist(), table.column("source").to_pylist(), strict=True
+        ):
+            if the_id is not None and source is not None:
+                sources[the_id] = source
+    return sources
+
+
 @dataclass
 class _TableReplay:
     """One table's partition being rebuilt: what it had, its new rows, its report."""
@@ -91,6 +118,8 @@ class _TableReplay:
     kept: dict[int, deque[int]]
     report: PartitionReport
     rows: list[bytes] = field(default_factory=list)
+    #: How each replaced row had reached the lake (webhook or poll): replay keeps it.
+    sources: dict[int, str] = field(default_factory=dict)
 
     def arrival(self, the_id: int | None, archived_ms: int | None, batch_ms: int) -> int:
         """The row's received_at: as archived, else as the replaced row had it, else the batch's.
@@ -127,9 +156,10 @@ def rederive_partition(
 
     replays = {}
     for table in DELIVERED_TABLES:
-        kept, before = arrival_times(_partition_path(lake, dt, table))
+        partition = _partition_path(lake, dt, table)
+        kept, before = arrival_times(partition)
         report = PartitionReport(dt, table.name, len(objects), rows_before=before)
-        replays[table.name] = _TableReplay(table, kept, report)
+        replays[table.name] = _TableReplay(table, kept, report, sources=row_sources(partition))
     messages = replays[MESSAGES.name].report
     for archive in objects:
         lines, arrivals = archive.contents()
@@ -148,8 +178,10 @@ def rederive_partition(
             for name in tables:
                 replay = replays[name]
                 replay.report.updates += 1
-                at = replay.arrival(update_id(update), archived_ms, archive.batch_ms)
-                result = shape(replace(record, arrival_ms=at), update, pseudonym_key, name)
+                the_id = update_id(update)
+                at = replay.arrival(the_id, archived_ms, archive.batch_ms)
+                source = replay.sources.get(the_id, DEFAULT_SOURCE) if the_id else DEFAULT_SOURCE
+                result = shape(replace(record, arrival_ms=at), update, pseudonym_key, name, source)
                 if result.result == "Ok":
                     replay.rows.append(result.data)
                 elif result.result == "Dropped":
@@ -185,7 +217,8 @@ def _exchange(first: Path, second: Path) -> bool:
 
 
 def swap_partition(partition: Path, table: Any) -> None:
-    """Write `table` as the partition's only file, then swap it in with one rename.
+    """Write `table` as the partition's only archive-derived file (imported exports are
+    kept), then swap it in with one rename.
 
     The new directory is built hidden next to the partition (`.dt=...replay-...`,
     which the `dt=*` glob of the query engine never matches), fsynced, then
@@ -205,6 +238,10 @@ def swap_partition(partition: Path, table: Any) -> None:
         write_atomically(
             staging / f"replay-{partition.name[3:]}-{token}.parquet", parquet_bytes(table)
         )
+        # Imported exports (tgpipe import-export) are not in the archive: they stay.
+        exports = set(partition.glob("*.parquet")) - set(delivered_files(partition))
+        for export in sorted(exports):
+            os.link(export, staging / export.name)
         if not partition.exists():
             os.rename(staging, partition)
         elif _exchange(staging, partition):

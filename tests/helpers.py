@@ -9,6 +9,8 @@ from typing import Any, Final
 EVENTS_DIR = Path(__file__).parent / "events"
 #: Updates captured from Telegram by public Bot API libraries (sources: real/INDEX.md).
 REAL_EVENTS_DIR = EVENTS_DIR / "real"
+#: Telegram Desktop exports from public repositories (sources: exports/INDEX.md).
+EXPORTS_DIR = EVENTS_DIR / "exports"
 
 #: The chats the fixtures use (see tests/events/INDEX.md).
 GROUP_ID = -1001234567890
@@ -37,6 +39,18 @@ def event(name: str) -> dict[str, Any]:
 def compact_bytes(name: str) -> bytes:
     """The payload as Telegram sends it: compact JSON, UTF-8."""
     return json.dumps(event(name), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def export_path(name: str) -> Path:
+    """The path of an export fixture (`tests/events/exports/<name>.json`)."""
+    return EXPORTS_DIR / f"{name}.json"
+
+
+def export_messages(name: str) -> list[dict[str, Any]]:
+    """The messages of a single chat's export fixture, decoded."""
+    decoded: dict[str, Any] = json.loads(export_path(name).read_bytes())
+    messages: list[dict[str, Any]] = decoded["messages"]
+    return messages
 
 
 def real_event_names() -> list[str]:

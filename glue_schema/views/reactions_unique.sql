@@ -3,12 +3,13 @@
 -- reaction added or removed, one message_reaction_count update a row per reaction
 -- in the snapshot, so a copy is identified by update_id and the reaction; of the
 -- copies (at least once delivery: they differ only by received_at and maybe dt)
--- the first received is kept.
+-- the first received is kept. Rows imported from an export have no update_id: the
+-- message tells them apart (the copies of an update share it).
 WITH deliveries AS (
     SELECT
         r.*,
         row_number() OVER (
-            PARTITION BY r.update_id, r.chat_id, r.change, r.reaction_type, r.emoji
+            PARTITION BY r.update_id, r.chat_id, r.message_id, r.change, r.reaction_type, r.emoji
             ORDER BY r.received_at ASC NULLS LAST, r.dt ASC
         ) AS delivery
     FROM reactions AS r
