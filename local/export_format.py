@@ -314,6 +314,9 @@ def text_and_entities(message: dict[str, Any]) -> tuple[str | None, list[dict[st
 # -- message type -----------------------------------------------------------------------
 
 
+_CONTENT_KEY_SET: Final = frozenset(key for key, _ in CONTENT_KEYS) | {"media_type", "file"}
+
+
 def classify(message: dict[str, Any], text: str | None) -> tuple[str, bool]:
     """(message_type, is_service) in the Bot API shaper's names."""
     if message.get("type") == "service":
@@ -321,6 +324,8 @@ def classify(message: dict[str, Any], text: str | None) -> tuple[str, bool]:
         if action == "group_call":
             return ("video_chat_ended" if message.get("duration") else "video_chat_started"), True
         return SERVICE_ACTIONS.get(action if isinstance(action, str) else "", "other"), True
+    if message.keys().isdisjoint(_CONTENT_KEY_SET):
+        return ("text" if text else "other"), False  # most messages: text only
     media = message.get("media_type")
     if isinstance(media, str) and media in MEDIA_TYPES:
         return MEDIA_TYPES[media], False
