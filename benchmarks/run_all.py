@@ -23,6 +23,7 @@ MODULES = (
     "cli_help",
     "webhook_overhead",
     "replay",
+    "import_export",
     "ingest",
     "http_ingest",
     "pruning",
