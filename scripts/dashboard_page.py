@@ -2,8 +2,15 @@
 
 Pure: query results in, HTML text out. Nothing on the page refers to anything
 outside it (no fonts, scripts, styles or images to fetch), so the file opens
-offline, from a mail attachment or a USB stick. Every text that comes from the
-data (chat titles, names, hashtags, domains, error messages) is HTML-escaped.
+offline, from a mail attachment or a USB stick; the only links are the most reacted
+messages' t.me addresses, which open Telegram when followed and fetch nothing. Every
+text that comes from the data (chat titles, names, hashtags, domains, error
+messages) is HTML-escaped.
+
+The panels come in sections (messages, members, engagement, reactions, coverage),
+in the spirit of Telegram's statistics page: each titled with its units and the
+window's time zone, with its question, a caption saying what it counts, and, when
+the window has nothing to show, why.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from scripts.dashboard_charts import (
     CHARTS,
+    SECTIONS,
+    Chart,
     ChartDataError,
     PageContext,
     QueryResult,
@@ -21,7 +30,7 @@ from scripts.dashboard_charts import (
     page_order,
     result_title,
 )
-from scripts.svg_charts import esc
+from scripts.svg_charts import esc, is_empty
 
 # The page's inputs are defined with the charts that read them; callers import them from here.
 __all__ = ["STYLE", "PageContext", "QueryResult", "format_scanned", "render_page", "table_html"]
@@ -38,22 +47,33 @@ def table_html(columns: Sequence[str], rows: Sequence[Sequence[Any]], limit: int
     return f'<table class="rows"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}'
 
 
+#: A query without a chart of its own.
+_GENERIC: Final = Chart("Other", "", "", generic_chart, "", "No rows in this window.")
+
+
+def _window(context: PageContext) -> str:
+    return f"last {context.days} day{'s' if context.days != 1 else ''}, {context.tz}"
+
+
 def _panel(result: QueryResult, context: PageContext) -> str:
+    chart_spec = CHARTS.get(result.name, _GENERIC)
     title = result_title(result.name)
+    units = " · ".join(part for part in (chart_spec.units, _window(context)) if part)
     footer = [f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}"]
     if result.data_scanned_bytes is not None:
         footer.append(f"{format_scanned(result.data_scanned_bytes)} scanned")
     footer.append(f"glue_schema/queries/{result.name}.sql")
+    caption = f"<p class=caption>{esc(chart_spec.caption)}</p>" if chart_spec.caption else ""
     head = (
         f'<section class="panel" id="q-{esc(result.name)}" data-query="{esc(result.name)}">'
-        f"<h2>{esc(title)}</h2><p class=question>{esc(result.question)}</p>"
+        f'<h3>{esc(title)} <span class="units">({esc(units)})</span></h3>'
+        f"<p class=question>{esc(result.question)}</p>{caption}"
     )
     if result.error is not None:
         body = f'<div class="error" role="alert"><strong>This query failed.</strong><pre>{esc(result.error)}</pre></div>'
         return head + body + "</section>"
-    builder = CHARTS.get(result.name, (title, generic_chart))[1]
     try:
-        chart = builder(result, context)
+        chart = chart_spec.build(result, context)
     except (ChartDataError, TypeError, ValueError) as error:
         body = (
             f'<div class="error" role="alert"><strong>The chart could not be drawn.</strong>'
@@ -62,8 +82,23 @@ def _panel(result: QueryResult, context: PageContext) -> str:
         return head + body + "</section>"
     if not chart:
         chart = table_html(result.columns, result.rows)
+    reason = (
+        f'<p class="no-data" role="note">{esc(chart_spec.empty)}</p>'
+        if is_empty(chart) and chart_spec.empty
+        else ""
+    )
     meta = " · ".join(esc(part) for part in footer)
-    return head + f"<figure>{chart}</figure><p class=meta>{meta}</p></section>"
+    return head + f"<figure>{chart}</figure>{reason}<p class=meta>{meta}</p></section>"
+
+
+def _section(name: str, panels: list[str]) -> str:
+    anchor = "s-" + name.lower()
+    return (
+        f'<section class="group" id="{anchor}" aria-labelledby="{anchor}-title">'
+        f'<h2 id="{anchor}-title">{esc(name)}</h2>'
+        f"<p class=about>{esc(SECTIONS.get(name, ''))}</p>"
+        f'<div class="panels">{"".join(panels)}</div></section>'
+    )
 
 
 def format_scanned(count: int) -> str:
@@ -87,8 +122,14 @@ header dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px
 header dt { color: var(--muted); }
 header dd { margin: 0; }
 header ul { margin: 0; padding: 0; list-style: none; }
-main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(520px, 100%), 1fr));
-       gap: 16px; padding: 16px 28px 28px; }
+main { padding: 8px 28px 28px; }
+nav.sections { margin: 10px 0 0; }
+nav.sections a { margin-right: 14px; color: #0b57a3; }
+section.group { margin: 18px 0 0; }
+section.group > h2 { margin: 0; font-size: 19px; }
+.about { margin: 2px 0 10px; color: var(--muted); }
+.panels { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(520px, 100%), 1fr));
+          gap: 16px; }
 .panel { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px;
          min-width: 0; overflow-x: auto; }
 header dd { overflow-wrap: anywhere; }
@@ -96,12 +137,20 @@ section.panel[data-query="totals"] { grid-column: 1 / -1; }
 section.panel[data-query="totals"] svg.chart { max-width: 720px; margin: 0 auto; }
 @media (max-width: 600px) {
   header { padding: 14px 12px 10px; }
-  main { gap: 10px; padding: 10px 8px 16px; }
+  main { padding: 4px 8px 16px; }
+  .panels { gap: 10px; }
   .panel { padding: 10px 10px; }
   footer { padding: 0 12px 16px; }
 }
-.panel h2 { margin: 0; font-size: 16px; }
-.question { margin: 2px 0 8px; color: var(--muted); }
+.panel h3 { margin: 0; font-size: 16px; }
+.panel h3 .units { font-weight: normal; font-size: 13px; color: var(--muted); }
+.question { margin: 2px 0 4px; color: var(--muted); }
+.caption { margin: 0 0 8px; font-size: 12px; color: var(--muted); }
+.no-data { margin: 6px 0 0; padding: 6px 10px; border-left: 4px solid #8a93a1;
+           background: #f3f4f6; }
+.chart-note { margin: 4px 0 0; }
+ol.links { margin: 6px 0 0; padding-left: 22px; font-size: 12px; overflow-wrap: anywhere; }
+ol.links a { color: #0b57a3; }
 figure { margin: 0; }
 svg.chart { width: 100%; height: auto; display: block; font-size: 11px; }
 svg .tick, svg .value, svg .category, svg .legend { fill: #39414e; }
@@ -111,7 +160,7 @@ svg .note { font-size: 13px; fill: var(--ink); }
 svg .empty { fill: var(--muted); font-size: 14px; }
 svg .grid { stroke: #e8ebf0; stroke-width: 1; }
 svg .axis { stroke: #8a93a1; stroke-width: 1; }
-svg rect.bar:hover, svg rect.cell:hover { opacity: 0.8; }
+svg rect.bar:hover, svg rect.cell:hover, svg rect.period:hover { opacity: 0.8; }
 .meta { margin: 6px 0 0; color: var(--muted); font-size: 12px; }
 .error { border-left: 4px solid #c62828; background: #fdecea; padding: 8px 12px; }
 .error pre { white-space: pre-wrap; word-break: break-word; margin: 6px 0 0; }
@@ -124,7 +173,13 @@ footer { padding: 0 28px 24px; color: var(--muted); font-size: 12px; }
 def render_page(results: Sequence[QueryResult], context: PageContext) -> str:
     """The whole page: header (chats, window, zone, time, source), then one panel per query."""
     by_name = {result.name: result for result in results}
-    panels = "".join(_panel(by_name[name], context) for name in page_order(by_name))
+    sections: dict[str, list[str]] = {}
+    for name in page_order(by_name):
+        section = CHARTS.get(name, _GENERIC).section
+        sections.setdefault(section, []).append(_panel(by_name[name], context))
+    ordered = [name for name in SECTIONS if name in sections]
+    groups = "".join(_section(name, sections[name]) for name in ordered)
+    contents = " ".join(f'<a href="#s-{name.lower()}">{esc(name)}</a>' for name in ordered)
     if context.chats is None:
         chats = "<li>unknown: the messages per day query failed</li>"
     elif context.chats:
@@ -159,9 +214,12 @@ def render_page(results: Sequence[QueryResult], context: PageContext) -> str:
         f'<dt>generated</dt><dd><time datetime="{generated.isoformat(timespec="seconds")}">'
         f"{generated:%Y-%m-%d %H:%M:%S} {esc(context.tz)}</time></dd>"
         f"<dt>source</dt><dd>{esc(context.source)}</dd>{scanned_row}{failed_row}"
-        f"</dl></header><main>{panels}</main>"
+        f'</dl><nav class="sections" aria-label="sections">{contents}</nav>'
+        f"</header><main>{groups}</main>"
         "<footer>Days, hours and weekdays are in the time zone above. Messages are counted "
         "once each, in their latest version; service messages (joins, leaves, pins) appear "
-        "only under message types and joins and leaves.</footer>"
+        "only under message types and the headline's joins and leaves. Membership changes "
+        "and reactions come from their own tables (member_events, reactions), each change "
+        "once.</footer>"
         "</body></html>\n"
     )

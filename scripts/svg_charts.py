@@ -1,4 +1,5 @@
-"""Inline SVG charts for a self-contained HTML page: bars, ranked bars, a heatmap, a share bar.
+"""Inline SVG charts for a self-contained HTML page: bars, lines, ranked bars, a heatmap, a
+share bar, a grid of percentages and a timeline of periods.
 
 Pure: numbers and labels in, SVG text out. A chart refers to nothing outside its
 element (no namespace address, fonts, scripts or images), and every text in it is
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any, Final
@@ -114,24 +115,35 @@ def svg_open(height: int, label: str, kind: str) -> str:
     )
 
 
+#: What a chart without data says; `is_empty()` finds it.
+NO_DATA_TEXT: Final = "no data in this window"
+
+
 def no_data(height: int, label: str, kind: str) -> str:
     """A whole chart that says there is no data in the window."""
     return (
         svg_open(height, label, kind)
         + f'<text class="empty" x="{WIDTH / 2}" y="{height / 2}" text-anchor="middle">'
-        "no data in this window</text></svg>"
+        f"{NO_DATA_TEXT}</text></svg>"
     )
 
 
-def _legend(names: Sequence[str]) -> str:
+def is_empty(chart: str) -> bool:
+    """Whether a chart (or a panel's figure) is the no-data chart."""
+    return '<text class="empty"' in chart and NO_DATA_TEXT in chart
+
+
+def _legend(
+    names: Sequence[str], colours: Sequence[str] = PALETTE, left: float = MARGIN_LEFT
+) -> str:
     if len(names) < 2:
         return ""
     parts = []
-    x = float(MARGIN_LEFT)
+    x = float(left)
     for index, name in enumerate(names):
         shown = truncate(name, 32)
         parts.append(
-            f'<rect x="{coord(x)}" y="6" width="10" height="10" fill="{PALETTE[index % len(PALETTE)]}"/>'
+            f'<rect x="{coord(x)}" y="6" width="10" height="10" fill="{colours[index % len(colours)]}"/>'
             f'<text class="legend" x="{coord(x + 14)}" y="15">{esc(shown)}'
             f"<title>{esc(name)}</title></text>"
         )
@@ -210,16 +222,9 @@ def bar_chart(
             )
             if stacked:
                 base -= height
-    # Thin the category labels so they never overlap (at most ~12 across).
-    every = max(1, math.ceil(len(categories) / 12))
-    for index, category in enumerate(categories):
-        if index % every:
-            continue
-        x = MARGIN_LEFT + slot * (index + 0.5)
-        parts.append(
-            f'<text class="tick" x="{coord(x)}" y="{coord(plot_bottom + 16)}" text-anchor="middle">'
-            f"{esc(truncate(category, 10))}<title>{esc(category)}</title></text>"
-        )
+    parts.append(
+        _x_labels(categories, lambda index: MARGIN_LEFT + slot * (index + 0.5), plot_bottom + 16)
+    )
     parts.append(
         f'<line class="axis" x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" '
         f'y1="{coord(plot_bottom)}" y2="{coord(plot_bottom)}"/>'
@@ -328,7 +333,14 @@ def heatmap_chart(
 
 
 def share_chart(
-    *, part: float, whole: float, part_name: str, rest_name: str, note: str, label: str
+    *,
+    part: float,
+    whole: float,
+    part_name: str,
+    rest_name: str,
+    note: str,
+    label: str,
+    axis_label: str = "share of messages (%)",
 ) -> str:
     """One 100% bar split into `part` and the rest, axis in percent, and a note; an SVG element."""
     height = 150
@@ -356,7 +368,180 @@ def share_chart(
         )
     parts.append(
         f'<text class="axis-label" x="{WIDTH / 2}" y="{top + bar + 32}" text-anchor="middle">'
-        "share of messages (%)</text>"
+        f"{esc(axis_label)}</text>"
         f'<text class="note" x="{left}" y="{height - 12}">{esc(note)}</text></svg>'
+    )
+    return "".join(parts)
+
+
+def _x_labels(categories: Sequence[str], x_of: Callable[[int], float], y: float) -> str:
+    """Category labels under a plot, thinned so they never overlap (at most ~12 across)."""
+    every = max(1, math.ceil(len(categories) / 12))
+    return "".join(
+        f'<text class="tick" x="{coord(x_of(index))}" y="{coord(y)}" text-anchor="middle">'
+        f"{esc(truncate(category, 10))}<title>{esc(category)}</title></text>"
+        for index, category in enumerate(categories)
+        if not index % every
+    )
+
+
+def line_chart(
+    *,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    x_label: str,
+    y_label: str,
+    label: str,
+    unit: str = "",
+) -> str:
+    """One line per series over the categories, a dot per known value (None: a gap); an SVG element."""
+    known = [v for _, values in series for v in values if v is not None]
+    if not categories or not known or max(known) <= 0:
+        return no_data(BAR_HEIGHT, label, "line")
+    ticks = nice_ticks(max(known))
+    plot_top, plot_bottom = float(MARGIN_TOP), float(BAR_HEIGHT - MARGIN_BOTTOM)
+    slot = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT) / len(categories)
+    scale = (plot_bottom - plot_top) / ticks[-1]
+
+    def x_of(index: int) -> float:
+        return MARGIN_LEFT + slot * (index + 0.5)
+
+    parts = [svg_open(BAR_HEIGHT, label, "line"), _legend([name for name, _ in series])]
+    parts.append(_y_axis(ticks, plot_top, plot_bottom, y_label))
+    for number, (name, values) in enumerate(series):
+        colour = PALETTE[number % len(PALETTE)]
+        runs: list[list[str]] = [[]]
+        for index, value in enumerate(values):
+            if value is None:
+                runs.append([])
+                continue
+            y = plot_bottom - value * scale
+            runs[-1].append(f"{coord(x_of(index))},{coord(y)}")
+            parts.append(
+                f'<circle class="point" cx="{coord(x_of(index))}" cy="{coord(y)}" r="2.5" '
+                f'fill="{colour}"><title>{esc(name)}, {esc(categories[index])}: '
+                f"{esc(format_number(value))}{esc(unit)}</title></circle>"
+            )
+        parts.extend(
+            f'<polyline class="line" points="{" ".join(run)}" fill="none" stroke="{colour}" '
+            'stroke-width="2"/>'
+            for run in runs
+            if len(run) > 1
+        )
+    parts.append(_x_labels(categories, x_of, plot_bottom + 16))
+    parts.append(
+        f'<line class="axis" x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" '
+        f'y1="{coord(plot_bottom)}" y2="{coord(plot_bottom)}"/>'
+        f'<text class="axis-label" x="{coord((MARGIN_LEFT + WIDTH - MARGIN_RIGHT) / 2)}" '
+        f'y="{BAR_HEIGHT - 12}" text-anchor="middle">{esc(x_label)}</text></svg>'
+    )
+    return "".join(parts)
+
+
+def grid_chart(
+    *,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    x_label: str,
+    label: str,
+    unit: str = "%",
+    missing: str = "not yet",
+) -> str:
+    """A table of percentages, each cell shaded by its value (None: `missing`); an SVG element."""
+    left, top, cell_h, header = 150, 8, 24, 30
+    height = top + header + cell_h * max(len(rows), 1) + 40
+    if not rows:
+        return no_data(max(height, 120), label, "grid")
+    cell_w = (WIDTH - left - MARGIN_RIGHT) / max(len(columns), 1)
+    parts = [svg_open(height, label, "grid")]
+    for index, column in enumerate(columns):
+        x = left + cell_w * (index + 0.5)
+        parts.append(
+            f'<text class="tick" x="{coord(x)}" y="{top + 18}" text-anchor="middle">'
+            f"{esc(truncate(column, 16))}<title>{esc(column)}</title></text>"
+        )
+    for number, (name, row) in enumerate(zip(rows, values, strict=True)):
+        y = top + header + cell_h * number
+        parts.append(
+            f'<text class="category" x="{left - 6}" y="{y + 16}" text-anchor="end">'
+            f"{esc(truncate(name, 24))}<title>{esc(name)}</title></text>"
+        )
+        for index, value in enumerate(row):
+            x = left + cell_w * index
+            shown = missing if value is None else f"{format_number(value)}{unit}"
+            fill = "#f3f4f6" if value is None else _heat_colour(min(max(value, 0.0), 100.0) / 100)
+            ink = "#ffffff" if value is not None and value > 55 else "#39414e"
+            parts.append(
+                f'<rect class="cell" x="{coord(x)}" y="{y}" width="{coord(cell_w - 2)}" '
+                f'height="{cell_h - 2}" fill="{fill}"><title>{esc(name)}, {esc(columns[index])}: '
+                f"{esc(shown)}</title></rect>"
+                f'<text class="value" x="{coord(x + cell_w / 2)}" y="{y + 16}" '
+                f'text-anchor="middle" style="fill:{ink}">{esc(shown)}</text>'
+            )
+    parts.append(
+        f'<text class="axis-label" x="{coord((left + WIDTH - MARGIN_RIGHT) / 2)}" '
+        f'y="{height - 12}" text-anchor="middle">{esc(x_label)}</text></svg>'
+    )
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Period:
+    """One stretch of a timeline: from `start` to `end`, shares of the axis (0 to 1)."""
+
+    start: float
+    end: float
+    category: str
+    tooltip: str
+
+
+def timeline_chart(
+    *,
+    rows: Sequence[tuple[str, Sequence[Period]]],
+    categories: Mapping[str, str],
+    ticks: Sequence[tuple[float, str]],
+    x_label: str,
+    label: str,
+) -> str:
+    """A row of coloured periods per name along one time axis; `categories` maps each
+    category to its colour (legend order); `ticks` are (share of the axis, label)."""
+    left, top, row_h = 150, 26, 28
+    height = top + row_h * max(len(rows), 1) + 50
+    if not rows:
+        return no_data(max(height, 120), label, "timeline")
+    plot_right = WIDTH - MARGIN_RIGHT
+    plot_bottom = top + row_h * len(rows)
+    span = plot_right - left
+    parts = [
+        svg_open(height, label, "timeline"),
+        _legend(list(categories), list(categories.values()), left),
+    ]
+    for share, text in ticks:
+        tick_x = left + span * min(max(share, 0.0), 1.0)
+        parts.append(
+            f'<line class="grid" x1="{coord(tick_x)}" x2="{coord(tick_x)}" y1="{top}" '
+            f'y2="{plot_bottom}"/><text class="tick" x="{coord(tick_x)}" y="{plot_bottom + 14}" '
+            f'text-anchor="middle">{esc(text)}</text>'
+        )
+    for number, (name, periods) in enumerate(rows):
+        y = top + row_h * number
+        parts.append(
+            f'<text class="category" x="{left - 6}" y="{y + 18}" text-anchor="end">'
+            f"{esc(truncate(name, 24))}<title>{esc(name)}</title></text>"
+        )
+        for period in periods:
+            start = left + span * min(max(period.start, 0.0), 1.0)
+            end = left + span * min(max(period.end, 0.0), 1.0)
+            parts.append(
+                f'<rect class="period" x="{coord(start)}" y="{y + 4}" '
+                f'width="{coord(max(end - start, 1.5))}" height="{row_h - 8}" '
+                f'fill="{categories.get(period.category, "#8a93a1")}">'
+                f"<title>{esc(period.tooltip)}</title></rect>"
+            )
+    parts.append(
+        f'<line class="axis" x1="{left}" x2="{plot_right}" y1="{plot_bottom}" y2="{plot_bottom}"/>'
+        f'<text class="axis-label" x="{coord((left + plot_right) / 2)}" y="{height - 10}" '
+        f'text-anchor="middle">{esc(x_label)}</text></svg>'
     )
     return "".join(parts)

@@ -6,11 +6,7 @@ SELECT
     max(user_username) AS username,
     count(*) AS messages
 FROM {{window_posts}} AS posts
-WHERE
-    {{sent_in_window}}
-    AND user_id IS NOT NULL
-    -- Rows shaped before sender_kind kept Telegram's placeholder accounts as users.
-    AND user_id NOT IN (1087968824, 136817688, 777000)
+WHERE {{sent_in_window}} AND {{sender_is_a_user}}
 GROUP BY user_id
 ORDER BY messages DESC, user_id
 LIMIT 10

@@ -176,15 +176,23 @@ def _athena_wire(
             return "bigint"
         if isinstance(sample, float):
             return "double"
+        if isinstance(sample, dt.datetime):
+            return "timestamp"
         if isinstance(sample, dt.date):
             return "date"
         return "varchar"
 
+    def text(value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, dt.datetime):
+            return value.isoformat(sep=" ", timespec="milliseconds")  # 2026-01-02 03:04:05.000
+        return str(value)
+
     kinds = [kind([row[i] for row in rows]) for i in range(len(columns))]
-    text_rows = [
-        [None if v is None else (str(v).lower() if isinstance(v, bool) else str(v)) for v in row]
-        for row in rows
-    ]
+    text_rows = [[text(v) for v in row] for row in rows]
     return list(zip(columns, kinds, strict=True)), text_rows
 
 
