@@ -19,20 +19,13 @@ from collections.abc import Sequence
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from scripts.dashboard_charts import (
-    CHARTS,
-    SECTIONS,
-    Chart,
-    ChartDataError,
-    PageContext,
-    QueryResult,
-    generic_chart,
-    page_order,
-    result_title,
-)
+from scripts.dashboard_charts import CHARTS, SECTIONS, generic_chart, page_order, result_title
+from scripts.dashboard_panels import Chart
+from scripts.dashboard_results import ChartDataError, PageContext, QueryResult
 from scripts.svg_charts import esc, is_empty
 
-# The page's inputs are defined with the charts that read them; callers import them from here.
+# The page's inputs are defined in dashboard_results, with the reading of their rows;
+# callers import them from here.
 __all__ = ["STYLE", "PageContext", "QueryResult", "format_scanned", "render_page", "table_html"]
 
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from scripts.dashboard_charts import CHARTS, sender_name
+from scripts.dashboard_charts import CHARTS
 from scripts.dashboard_page import PageContext, QueryResult, render_page
+from scripts.dashboard_panels import sender_name
 from scripts.svg_charts import format_duration, nice_ticks
 
 TODAY = dt.date(2026, 3, 10)
@@ -516,9 +517,9 @@ def test_sender_name(parts: tuple[int, str | None, str | None], name: str) -> No
 
 
 def test_a_name_cut_to_fit_keeps_its_full_text_as_a_tooltip() -> None:
-    from scripts.svg_charts import _legend
+    from scripts.svg_charts import legend
 
     long_title = "Grupo de Vendas e Trocas da Zona Leste de São Paulo 🇧🇷"
-    legend = _legend([long_title, "Outro"])
-    assert "…" in legend
-    assert f"<title>{long_title}</title>" in legend
+    drawn = legend([long_title, "Outro"])
+    assert "…" in drawn
+    assert f"<title>{long_title}</title>" in drawn
