@@ -47,14 +47,14 @@ def chart_totals(result: QueryResult, context: PageContext) -> str:
     row = single_row(result, *(column for column, _ in TOTALS))
     slot = WIDTH / len(TOTALS)
     cells = []
-    for index, (column, label) in enumerate(TOTALS):
+    for index, (column, caption) in enumerate(TOTALS):
         value = row[column]
         shown = "—" if value is None else f"{as_number(value):,.0f}"
         x = coord(slot * (index + 0.5))
         cells.append(
             f'<text class="headline" x="{x}" y="34" text-anchor="middle" '
             f'style="font-size:26px">{esc(shown)}</text>'
-            f'<text class="axis-label" x="{x}" y="58" text-anchor="middle">{esc(label)}</text>'
+            f'<text class="axis-label" x="{x}" y="58" text-anchor="middle">{esc(caption)}</text>'
         )
     return svg_open(70, label, "totals") + "".join(cells) + "</svg>"
 

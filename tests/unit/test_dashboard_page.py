@@ -357,6 +357,13 @@ def test_the_page_is_in_sections_each_panel_titled_with_units_and_zone() -> None
     assert "getChatMemberCount" in panels(page)["member_growth"]
 
 
+def test_the_headline_chart_is_named_by_its_title_not_its_last_figure() -> None:
+    html = panels(render_page(sample_results(), context()))["totals"]
+    (label,) = re.findall(r'<svg class="chart chart-totals"[^>]*aria-label="([^"]*)"', html)
+    assert label.startswith("At a glance")
+    assert "<title>left" not in html
+
+
 def test_member_growth_says_the_net_change() -> None:
     html = panels(render_page(sample_results(), context()))["member_growth"]
     assert "Net change over the window: +0 members" in html
