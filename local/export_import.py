@@ -1,10 +1,10 @@
 """Import one chat of a Telegram Desktop export into the lake: all of it, or nothing.
 
 The export is read once, as a stream (local/export_reader.py); each message's rows
-(local/export_format.py) are buffered per table and dt (the UTC date the message
+(local/export_messages.py) are buffered per table and dt (the UTC date the message
 was sent, so date filters prune as for live rows) and written, a bounded batch at
-a time, as Parquet parts into a staging directory. Only after the whole file was
-read does anything reach the lake: each (table, dt) becomes one file with a fixed
+a time, as Parquet parts into a staging directory (local/export_staging.py). Only
+after the whole file was read does anything reach the lake: each (table, dt) becomes one file with a fixed
 name, `export-chat<id>.parquet`, so importing again replaces it; the export file
 itself goes to the raw archive (`exports/<chat id>/<sha256>.json`).
 
@@ -19,14 +19,12 @@ itself goes to the raw archive (`exports/<chat id>/<sha256>.json`).
 from __future__ import annotations
 
 import gc
-import operator
 import os
 import shutil
 import signal
 import tempfile
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,19 +32,19 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 from zoneinfo import ZoneInfo
 
-from functions.privacy import pseudonymize_row
 from glue_schema import MEMBER_EVENTS, MESSAGES, REACTIONS, Table
-from glue_schema.tables import arrow_type
-from local.export_format import ExportChat, MessageShaper
+from local.export_format import ExportChat
+from local.export_messages import SENT_AT, MessageShaper
 from local.export_reader import MessageStream
+from local.export_staging import TABLES, StagedRows, utc_date
 
 #: Rows held in memory before they are written to staging (memory stays flat).
 FLUSH_ROWS: Final = 20_000
+_MS_PER_DAY: Final = 86_400_000
 #: Where the raw archive keeps imported exports (raw bucket / `<lake>/raw/`).
 EXPORTS_PREFIX: Final = "exports/"
 #: An export file's name in a partition: one per chat and dt (a re-import replaces it).
 EXPORT_FILE_PREFIX: Final = "export-chat"
-TABLES: Final = {table.name: table for table in (MESSAGES, MEMBER_EVENTS, REACTIONS)}
 
 
 def export_file_name(chat_id: int) -> str:
@@ -69,34 +67,6 @@ def raw_export_key(chat_id: int, sha256: str) -> str:
     return f"{EXPORTS_PREFIX}{chat_id}/{sha256}.json"
 
 
-def arrow_table(table: Table, rows: list[dict[str, Any]]) -> Any:
-    """The rows as an Arrow table of the catalog's schema (timestamps from their strings)."""
-    import pyarrow as pa
-
-    from glue_schema import arrow_schema
-
-    names = table.column_names
-    if not all(len(row) == len(names) for row in rows):
-        # member_events and reactions rows leave some columns out (NULL), like the shapers'.
-        empty = dict.fromkeys(names)
-        rows = [{**empty, **row} for row in rows]
-    arrays = []
-    for column in table.columns:
-        values = list(map(operator.itemgetter(column.name), rows))
-        if column.type == "timestamp":
-            arrays.append(pa.array(values, pa.string()).cast(pa.timestamp("ms")))
-        else:
-            arrays.append(pa.array(values, arrow_type(column.type)))
-    return pa.Table.from_arrays(arrays, schema=arrow_schema(table))
-
-
-def _write_parquet(path: Path, arrow: Any) -> None:
-    import pyarrow.parquet as pq
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(arrow, path, compression="snappy")
-
-
 @dataclass
 class ImportReport:
     """What one import read and wrote."""
@@ -112,53 +82,6 @@ class ImportReport:
     bytes_read: int = 0
     seconds: float = 0.0
     raw_key: str = ""
-
-
-class StagedRows:
-    """Rows per (table, dt), written as Parquet parts to `staging` every FLUSH_ROWS rows."""
-
-    def __init__(self, staging: Path, flush_rows: int = FLUSH_ROWS) -> None:
-        self.staging = staging
-        self.flush_rows = flush_rows
-        self._buffers: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        self._buffered = 0
-        self._parts: dict[tuple[str, str], list[Path]] = defaultdict(list)
-
-    def add(self, table: str, row: dict[str, Any], dt: str) -> None:
-        """Buffer one row of `table` for partition `dt`."""
-        self._buffers[(table, dt)].append(row)
-        self._buffered += 1
-        if self._buffered >= self.flush_rows:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write every buffered (table, dt) as a part file and empty the buffers."""
-        for (table, dt), rows in self._buffers.items():
-            parts = self._parts[(table, dt)]
-            path = self.staging / "parts" / table / f"dt={dt}" / f"part-{len(parts):05d}.parquet"
-            _write_parquet(path, arrow_table(TABLES[table], rows))
-            parts.append(path)
-        self._buffers.clear()
-        self._buffered = 0
-
-    def finish(self, chat_id: int) -> dict[str, Path]:
-        """One file per (table, dt) under `staging/data/` by its final key; key → path."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        self.flush()
-        finals: dict[str, Path] = {}
-        for (table, dt), parts in sorted(self._parts.items()):
-            key = partition_key(TABLES[table], dt, chat_id)
-            target = self.staging / "data" / key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if len(parts) == 1:
-                os.replace(parts[0], target)
-            else:
-                whole = pa.concat_tables([pq.read_table(part) for part in parts])
-                _write_parquet(target, whole)
-            finals[key] = target
-        return finals
 
 
 class Target(Protocol):
@@ -275,9 +198,12 @@ def import_chat(
     zone: ZoneInfo | None = None,
     pseudonym_key: bytes | None = None,
     now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
-    flush_rows: int = FLUSH_ROWS,
+    flush_rows: int | None = None,
 ) -> ImportReport:
-    """Read the chosen chat's messages and land them in `target`, or leave it untouched."""
+    """Read the chosen chat's messages and land them in `target`, or leave it untouched.
+
+    `flush_rows`: rows held in memory before they are staged (default FLUSH_ROWS).
+    """
     started = time.perf_counter()
     chat = stream.chat
     report = ImportReport(chat)
@@ -285,9 +211,9 @@ def import_chat(
     staging = target.staging_dir()
     try:
         with _without_cycle_collection():
-            staged = StagedRows(staging, flush_rows)
-            _stage_messages(stream, shaper, staged, report, pseudonym_key)
-        files = staged.finish(chat.chat_id)
+            staged = StagedRows(staging, flush_rows or FLUSH_ROWS, pseudonym_key)
+            _stage_messages(stream, shaper, staged, report)
+        files = staged.finish(lambda table, dt: partition_key(table, dt, chat.chat_id))
         for key in files:
             report.files[key.split("/", 1)[0]] += 1
         report.sha256 = stream.sha256 or ""
@@ -303,7 +229,7 @@ def import_chat(
 @contextmanager
 def _without_cycle_collection() -> Iterator[None]:
     """No cyclic garbage collection while rows are built: they hold no cycles, and the
-    collector's passes over hundreds of thousands of young dicts cost more than the work."""
+    collector's passes over hundreds of thousands of young objects cost more than the work."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -314,33 +240,37 @@ def _without_cycle_collection() -> Iterator[None]:
 
 
 def _stage_messages(
-    stream: MessageStream,
-    shaper: MessageShaper,
-    staged: StagedRows,
-    report: ImportReport,
-    pseudonym_key: bytes | None,
+    stream: MessageStream, shaper: MessageShaper, staged: StagedRows, report: ImportReport
 ) -> None:
-    """Shape every message of the stream and stage its rows; count them in `report`."""
+    """Shape every message of the stream and stage its rows; count them in `report`.
+
+    Entries without a messages row (no id or no date) are skipped; so are messages
+    dated outside years 1970-9999, though counted as messages.
+    """
+    shape, add = shaper.shape, staged.add_message
+    rowless = undated = dated = members_count = reactions_count = 0
+    day = -2 * _MS_PER_DAY  # where the day of `dt` starts, in epoch ms: none yet
+    dt = ""
     for message in stream:
-        rows = shaper.rows(message)
-        if rows.message is None:
-            report.skipped += 1
+        row, members, reactions = shape(message)
+        if row is None:
+            rowless += 1
             continue
-        report.messages += 1
-        sent_at = rows.message["sent_at"]
-        dt = sent_at[:10] if isinstance(sent_at, str) else None
-        if dt is None:
-            report.skipped += 1
+        sent_ms = row[SENT_AT]
+        if sent_ms is None:
+            undated += 1
             continue
-        for table, table_rows in (
-            (MESSAGES.name, [rows.message]),
-            (MEMBER_EVENTS.name, rows.members),
-            (REACTIONS.name, rows.reactions),
-        ):
-            for row in table_rows:
-                if pseudonym_key is not None:
-                    row = pseudonymize_row(row, pseudonym_key)
-                staged.add(table, row, dt)
-                report.rows[table] += 1
-        report.first_dt = dt if report.first_dt is None else min(report.first_dt, dt)
-        report.last_dt = dt if report.last_dt is None else max(report.last_dt, dt)
+        if not day <= sent_ms < day + _MS_PER_DAY:  # another day than the last message's
+            dt = utc_date(sent_ms)
+            day = sent_ms - sent_ms % _MS_PER_DAY
+            report.first_dt = dt if report.first_dt is None else min(report.first_dt, dt)
+            report.last_dt = dt if report.last_dt is None else max(report.last_dt, dt)
+        add(dt, row, members, reactions)
+        dated += 1
+        members_count += len(members)
+        reactions_count += len(reactions)
+    report.messages += dated + undated
+    report.skipped += rowless + undated
+    report.rows[MESSAGES.name] += dated
+    report.rows[MEMBER_EVENTS.name] += members_count
+    report.rows[REACTIONS.name] += reactions_count

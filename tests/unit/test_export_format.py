@@ -1,4 +1,4 @@
-"""Telegram Desktop export messages → rows (local/export_format.py), on real exports.
+"""Telegram Desktop export messages → rows (local/export_messages.py), on real exports.
 
 Sources of the fixtures: tests/events/exports/INDEX.md.
 """
@@ -12,14 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from glue_schema import MESSAGES, arrow_schema
-from local.export_format import (
-    ExportChat,
-    MessageShaper,
-    MissingTimeZone,
-    bot_api_chat_id,
-)
-from local.export_import import arrow_table
+from functions.privacy import pseudonymize_row
+from glue_schema import MEMBER_EVENTS, MESSAGES, arrow_schema
+from local.export_events import MEMBER_FIELDS
+from local.export_format import ExportChat, MissingTimeZone, bot_api_chat_id
+from local.export_messages import MESSAGE_FIELDS, TIMESTAMP_FIELDS, MessageShaper, row_dict
+from local.export_staging import FIELDS, TABLES, arrow_table
 from tests.helpers import export_messages
 
 SUPERGROUP = ExportChat(1712691810, "public_supergroup", "Teknologi Umum v2.0")
@@ -56,7 +54,8 @@ def test_every_message_of_a_real_export_gives_a_contract_row() -> None:
     messages = export_messages("tgif__software-testing")
     rows = [shaped(SUPERGROUP, m).message for m in messages]
     assert all(tuple(row) == MESSAGES.column_names for row in rows)
-    table = arrow_table(MESSAGES, rows)
+    tuples = [MessageShaper(SUPERGROUP, None, 0).shape(m)[0] for m in messages]
+    table = arrow_table(MESSAGES, MESSAGE_FIELDS, [row for row in tuples if row is not None])
     assert table.schema == arrow_schema(MESSAGES)
     assert table.num_rows == 197
     assert {row["source"] for row in rows} == {"export"}
@@ -244,3 +243,42 @@ def test_joins_by_link_and_self_adds_make_member_events() -> None:
 
 def test_unsupported_entries_without_a_date_make_no_row() -> None:
     assert shaped(SUPERGROUP, {"id": 7, "type": "unsupported"}).message is None
+
+
+def test_row_tuples_name_catalog_columns_and_its_timestamps() -> None:
+    # The import turns tuples into Arrow by these names: each must be a column.
+    for table, fields in FIELDS.items():
+        assert set(fields) <= set(TABLES[table].column_names), table
+    timestamps = {c.name for t in TABLES.values() for c in t.columns if c.type == "timestamp"}
+    assert timestamps == TIMESTAMP_FIELDS
+
+
+def test_pseudonyms_a_column_at_a_time_are_pseudonymize_rows() -> None:
+    # GIVEN messages naming users as senders, in mentions and as joining members
+    chat = ExportChat(1482056085, "public_supergroup", "g")
+    mention = {"type": "mention_name", "text": "Ann", "user_id": 4242}
+    messages = [
+        *export_messages("tgif__software-testing"),
+        {"id": 4, "type": "message", "date_unixtime": "1554400800", "from_id": "user9",
+         "from": "Bo", "text": ["hi ", mention], "text_entities": [mention]},
+        {"id": 5, "type": "service", "date_unixtime": "1554400808", "actor": "User 1",
+         "actor_id": "user386", "action": "join_group_by_link"},
+    ]  # fmt: skip
+    shaped = [MessageShaper(chat, None, 0).shape(m) for m in messages]
+    key = b"k" * 32
+    for table, fields, rows in (
+        (MESSAGES, MESSAGE_FIELDS, [s[0] for s in shaped if s[0] is not None]),
+        (MEMBER_EVENTS, MEMBER_FIELDS, [row for s in shaped for row in s[1]]),
+    ):
+        # WHEN the staging pseudonymises them column by column
+        got = arrow_table(table, fields, rows, key).to_pylist()
+        # THEN each row is what functions.privacy makes of the row's dict
+        for row, values in zip(got, rows, strict=True):
+            expected = pseudonymize_row(row_dict(fields, values), key)
+            assert {k: row[k] for k in fields if k not in TIMESTAMP_FIELDS} == {
+                k: v for k, v in expected.items() if k not in TIMESTAMP_FIELDS
+            }
+    assert any(
+        s[0] is not None and s[0][MESSAGE_FIELDS.index("mentioned_user_ids")] for s in shaped
+    )
+    assert any(s[1] for s in shaped)
