@@ -72,7 +72,8 @@ _NOTHING: Final[Shaped] = (None, (), ())
 
 def _parts(message: dict[str, Any]) -> list[Any]:
     entities = message.get("text_entities")
-    if isinstance(entities, list):
+    # Telegram Desktop writes only objects here; anything else is not read as entities.
+    if isinstance(entities, list) and all(isinstance(e, dict) for e in entities):
         return entities
     text = message.get("text")
     return text if isinstance(text, list) else []
@@ -97,7 +98,11 @@ def text_columns(message: dict[str, Any]) -> TextColumns:
         if (
             parts_given is None
             or not parts_given
-            or (len(parts_given) == 1 and parts_given[0].get("type") == "plain")
+            or (
+                len(parts_given) == 1
+                and isinstance(parts_given[0], dict)
+                and parts_given[0].get("type") == "plain"
+            )
         ):
             return (raw or None), [], [], [], []  # plain text: no entity to place
     parts = _parts(message)
@@ -156,6 +161,11 @@ def forward_origin_type(message: dict[str, Any]) -> str | None:
 
 def _ms(seconds: int | None) -> int | None:
     return seconds * 1000 if seconds is not None and 0 <= seconds <= _MAX_SECONDS else None
+
+
+def _text_or_none(value: Any) -> str | None:
+    """A string field of the export, or None when it is missing, empty or not a string."""
+    return value if isinstance(value, str) and value else None
 
 
 class MessageShaper:
@@ -225,7 +235,7 @@ class MessageShaper:
             sender[4],  # sender_chat_type
             sender[5],  # sender_kind
             None,  # via_bot_id
-            message.get("author") or None,
+            _text_or_none(message.get("author")),
             False,  # is_automatic_forward
             sent_ms,
             _ms(epoch_seconds(message, "edited", self.zone)) if "edited" in message else None,

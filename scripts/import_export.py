@@ -45,6 +45,7 @@ def _describe(chats: list[Any]) -> str:
 
 def choose_chat(path: Path, wanted: int | None, advance: Any = None) -> tuple[Any, str]:
     """The chat to import and the export's layout; CliError naming the chats otherwise."""
+
     from local.export_format import ExportFormatError
     from local.export_reader import ACCOUNT, account_chats, read_layout
 
@@ -101,6 +102,8 @@ def _stack_target(stack: str, region: str | None) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Import the chosen chat; one line per outcome, non-zero on any failure."""
+    from pyarrow import ArrowException
+
     from local.export_format import ExportFormatError
     from local.export_import import LakeTarget, import_chat
     from local.export_reader import MessageStream
@@ -133,6 +136,13 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{error}; nothing was imported", EXIT_FAILED) from None
     except OSError as error:
         raise CliError(f"import failed, nothing was imported: {error}", EXIT_FAILED) from None
+    except (ValueError, TypeError, AttributeError, KeyError, ArrowException) as error:
+        # A message shaped unlike any export seen so far: say so, keep the lake as it was.
+        raise CliError(
+            f"{path} holds a message this version cannot read ({type(error).__name__}); "
+            "nothing was imported — please report it with the message's shape, not its text",
+            EXIT_FAILED,
+        ) from None
     span = f"{report.first_dt} to {report.last_dt}" if report.first_dt else "no dates"
     print(
         f"imported chat {chat.chat_id} ({chat.chat_type}, {chat.name or 'no name'!r}) into "

@@ -409,3 +409,54 @@ def test_replay_rebuilds_live_rows_and_keeps_the_imported_export(tmp_path: Path)
         ("webhook", 30),
     ]
     assert count(lake, "SELECT count(*) FROM messages_unique") == 197
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"text": "oi", "text_entities": ["not an entity"]},
+        {"text": "oi", "author": 5},
+        {"text": "oi", "text_entities": [{"type": "plain", "text": "oi"}], "author": ["x"]},
+    ],
+)
+def test_odd_fields_in_a_message_are_read_as_missing_not_a_traceback(
+    tmp_path: Path, odd: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = {
+        "id": 1,
+        "type": "message",
+        "date": "2026-01-01T10:00:00",
+        "date_unixtime": "1767261600",
+        "from": "Ana",
+        "from_id": "user5",
+        **odd,
+    }
+    source = tmp_path / "result.json"
+    source.write_text(
+        json.dumps({"name": "G", "type": "private_supergroup", "id": 123, "messages": [message]})
+    )
+    assert import_export(str(source), "--lake", str(tmp_path / "lake")) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert count(tmp_path / "lake", "SELECT count(*) FROM messages WHERE text = 'oi'") == 1
+
+
+def test_a_message_no_rule_foresaw_is_one_line_and_leaves_the_lake_as_it_was(
+    lake_with_an_import: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from local import export_messages
+
+    def unforeseen(self: Any, message: dict[str, Any]) -> Any:
+        raise TypeError("a field of a type no export has had so far")
+
+    monkeypatch.setattr(export_messages.MessageShaper, "shape", unforeseen)
+    before = tree(lake_with_an_import)
+    capsys.readouterr()
+    code = import_export(str(SOFTWARE_TESTING), "--lake", str(lake_with_an_import))
+    error = capsys.readouterr().err
+    assert code != 0
+    assert "cannot read (TypeError); nothing was imported" in error
+    assert len(error.strip().splitlines()) == 1, error
+    assert tree(lake_with_an_import) == before
