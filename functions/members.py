@@ -19,10 +19,11 @@ from __future__ import annotations
 from typing import Any, Final
 
 from functions.rows import (
-    boolean_or_none,
+    chat_columns,
     format_timestamp_ms,
     string_or_none,
     timestamp_from_seconds,
+    user_columns,
 )
 from functions.telegram import as_int64, as_object, update_id
 
@@ -84,24 +85,6 @@ def event_name(
     return "changed"
 
 
-def _chat_columns(chat: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "chat_id": as_int64(chat.get("id")),
-        "chat_type": string_or_none(chat.get("type")),
-        "chat_title": string_or_none(chat.get("title")),
-    }
-
-
-def _user_columns(user: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "user_id": as_int64(user.get("id")),
-        "user_is_bot": boolean_or_none(user.get("is_bot")),
-        "user_first_name": string_or_none(user.get("first_name")),
-        "user_username": string_or_none(user.get("username")),
-        "user_language_code": string_or_none(user.get("language_code")),
-    }
-
-
 def _status_change_row(update: dict[str, Any], kind: str, received_at_ms: int) -> dict[str, Any]:
     change: dict[str, Any] = update[kind]
     old = as_object(change.get("old_chat_member"))
@@ -128,8 +111,8 @@ def _status_change_row(update: dict[str, Any], kind: str, received_at_ms: int) -
     return {
         "update_id": update_id(update),
         "update_type": kind,
-        **_chat_columns(as_object(change.get("chat"))),
-        **_user_columns(user),
+        **chat_columns(as_object(change.get("chat"))),
+        **user_columns(user),
         "actor_user_id": actor_id,
         "old_status": old_status,
         "new_status": new_status,
@@ -167,8 +150,8 @@ def _service_rows(update: dict[str, Any], kind: str, received_at_ms: int) -> lis
             {
                 "update_id": update_id(update),
                 "update_type": kind,
-                **_chat_columns(as_object(message.get("chat"))),
-                **_user_columns(member),
+                **chat_columns(as_object(message.get("chat"))),
+                **user_columns(member),
                 "actor_user_id": actor_id,
                 "old_status": None,
                 "new_status": "member" if joins else "left",

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from functions.rows import (
     boolean_or_none,
+    chat_columns,
     format_timestamp_ms,
     string_or_none,
     timestamp_from_seconds,
@@ -54,9 +55,7 @@ def _common(update: dict[str, Any], kind: str, received_at_ms: int) -> dict[str,
     return {
         "update_id": update_id(update),
         "update_type": kind,
-        "chat_id": as_int64(chat.get("id")),
-        "chat_type": string_or_none(chat.get("type")),
-        "chat_title": string_or_none(chat.get("title")),
+        **chat_columns(chat),
         "chat_username": string_or_none(chat.get("username")),
         "message_id": as_int64(body.get("message_id")),
         "reacted_at": timestamp_from_seconds(body.get("date")),
