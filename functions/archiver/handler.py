@@ -28,8 +28,9 @@ from functions.archiver.logic import (
     archive_body,
     archive_key,
     archived_here,
+    decode,
     read_records,
-    transform,
+    shape,
 )
 from functions.entry import Handler, lambda_entry
 from functions.logs import Log, MetricsSink, apply_log_level
@@ -99,12 +100,18 @@ def handle(event: dict[str, Any], deps: Dependencies) -> dict[str, Any]:
     table = deps.settings.table_for(str(event.get("deliveryStreamArn", "")))
     # Each update is archived once, by the stream of its first table: a join message
     # also sent to member_events is archived by the messages stream.
-    archived = [record for record in records if archived_here(record, table)]
+    updates = [decode(record) for record in records]  # once each: archiving and shaping
+    archived = [
+        record
+        for record, update in zip(records, updates, strict=True)
+        if archived_here(update, table)
+    ]
     key = archive_key(records)
     if archived:
         adapters.put_archive(deps.s3, deps.settings.raw_bucket, key, archive_body(archived))
     transformed = [
-        transform(record, deps.pseudonym_key, table, deps.settings.source) for record in records
+        shape(record, update, deps.pseudonym_key, table, deps.settings.source)
+        for record, update in zip(records, updates, strict=True)
     ]
     for result, metric in _RESULT_METRICS.items():
         count = sum(1 for t in transformed if t.result == result)

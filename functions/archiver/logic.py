@@ -169,15 +169,13 @@ def _decode_arrivals(data: bytes) -> list[int] | None:
     return arrivals if shift == 0 else None
 
 
-def archived_here(record: IncomingRecord, table: str) -> bool:
-    """Whether this table's stream archives the record: only if the table comes first for it.
+def archived_here(update: dict[str, Any] | None, table: str) -> bool:
+    """Whether this table's stream archives a (decoded) update: only if the table comes
+    first for it.
 
-    Undecodable records are archived wherever they arrive: the archive is the evidence.
+    Undecodable records (None) are archived wherever they arrive: the archive is the evidence.
     """
-    if table == MESSAGES.name:
-        return True
-    update = decode(record)
-    return update is None or tables_for(update)[0] == table
+    return table == MESSAGES.name or update is None or tables_for(update)[0] == table
 
 
 def decode(record: IncomingRecord) -> dict[str, Any] | None:
@@ -193,15 +191,18 @@ def decode(record: IncomingRecord) -> dict[str, Any] | None:
 
 def shape(
     record: IncomingRecord,
-    update: dict[str, Any],
+    update: dict[str, Any] | None,
     pseudonym_key: bytes | None = None,
     table: str = MESSAGES.name,
     source: str = DEFAULT_SOURCE,
 ) -> TransformedRecord:
-    """Ok + the table's rows of a decoded update (one JSON line each); Dropped when none.
+    """Ok + the table's rows of a decoded update (one JSON line each); Dropped when none;
+    ProcessingFailed when the record did not decode (None).
 
     Every row carries `source`: how the update reached the lake (webhook or poll).
     """
+    if update is None:
+        return TransformedRecord(record.record_id, "ProcessingFailed")
     rows = SHAPERS[table](update, record.arrival_ms)
     if not rows:
         return TransformedRecord(record.record_id, "Dropped")
@@ -234,7 +235,4 @@ def transform(
 
     With a pseudonym key the rows' users are pseudonymised (the archive is not).
     """
-    update = decode(record)
-    if update is None:
-        return TransformedRecord(record.record_id, "ProcessingFailed")
-    return shape(record, update, pseudonym_key, table, source)
+    return shape(record, decode(record), pseudonym_key, table, source)

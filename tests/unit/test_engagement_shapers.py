@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from functions.archiver.logic import IncomingRecord, archived_here, transform
+from functions.archiver.logic import IncomingRecord, archived_here, decode, transform
 from functions.members import EVENTS, JOIN_SOURCES, event_name, member_rows
 from functions.privacy import pseudonym
 from functions.reactions import reaction_rows
@@ -262,10 +262,11 @@ def test_the_shapers_are_total(kind: str, body: Any) -> None:
 def test_each_update_is_archived_by_the_stream_of_its_first_table() -> None:
     import json
 
-    def record(update: dict[str, Any] | None) -> IncomingRecord:
-        return IncomingRecord(
+    def record(update: dict[str, Any] | None) -> dict[str, Any] | None:
+        raw = IncomingRecord(
             "r", RECEIVED_MS, None if update is None else json.dumps(update).encode()
         )
+        return decode(raw)
 
     join = record(real_event("new_chat_members_group__telegrambots"))
     reaction = record(real_event("message_reaction_user__teloxide"))
