@@ -103,6 +103,15 @@ class FlushReport:
     keys: tuple[str, ...] = ()
 
 
+def stream_not_found(name: str, operation: str) -> Exception:
+    """Firehose's answer to a put naming a stream that does not exist."""
+    return firehose_error(
+        "ResourceNotFoundException",
+        f"Firehose {name} under account {LOCAL_ACCOUNT} not found.",
+        operation,
+    )
+
+
 class LocalDeliveryStream:
     """A Firehose Direct PUT stream with a Lambda processor and Parquet conversion, on disk."""
 
@@ -246,11 +255,7 @@ class LocalDeliveryStream:
 
     def _check_stream(self, name: str, operation: str) -> None:
         if name != self.name:
-            raise firehose_error(
-                "ResourceNotFoundException",
-                f"Firehose {name} under account {LOCAL_ACCOUNT} not found.",
-                operation,
-            )
+            raise stream_not_found(name, operation)
 
     @staticmethod
     def _record_data(record: Any, operation: str, member: str) -> bytes:

@@ -24,11 +24,11 @@ from local.delivery_stream import (
     RAW_BUCKET,
     DeliveryStats,
     LocalDeliveryStream,
+    stream_not_found,
 )
 from local.faults import FaultConfig, inject
 from local.http_api import LocalHttpApi, build_event
-from local.lambda_runtime import LOCAL_ACCOUNT, LambdaContext, LocalMetrics, local_logger
-from local.object_store import client_error as firehose_error
+from local.lambda_runtime import LambdaContext, LocalMetrics, local_logger
 
 #: Local defaults: small buffers so a demo shows files within seconds.
 DEFAULT_BUFFER_MB = 1.0
@@ -66,11 +66,7 @@ class StreamRouter:
     def _client(self, name: str, operation: str) -> Any:
         client = self._clients.get(name)
         if client is None:
-            raise firehose_error(
-                "ResourceNotFoundException",
-                f"Firehose {name} under account {LOCAL_ACCOUNT} not found.",
-                operation,
-            )
+            raise stream_not_found(name, operation)
         return client
 
     def put_record(self, *, DeliveryStreamName: str, **kwargs: Any) -> Any:

@@ -90,3 +90,14 @@ def test_two_stacks_in_one_process_keep_their_own_settings(
     assert '"service":"archiver"' in logged
     # AND nothing was written to the process's environment
     assert dict(os.environ) == environment
+
+
+def test_a_put_naming_no_stream_of_the_stack_is_resource_not_found(tmp_path: Path) -> None:
+    from botocore.exceptions import ClientError
+
+    with LocalStack(StackConfig(tmp_path, frozenset({CHAT}))) as stack:
+        router = stack._dependencies.firehose
+        with pytest.raises(ClientError) as raised:
+            router.put_record(DeliveryStreamName="no-such-stream", Record={"Data": b"{}\n"})
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert raised.value.operation_name == "PutRecord"
