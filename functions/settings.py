@@ -10,6 +10,7 @@ from typing import Final
 from functions import constants as c
 from functions.errors import SettingsError
 from functions.telegram import as_int64
+from glue_schema import DELIVERED_TABLES, MEMBER_EVENTS, MESSAGES, REACTIONS
 
 #: Rows of updates Telegram pushed (glue_schema.tables.SOURCES; `poll` and `export` are the others).
 DEFAULT_SOURCE: Final = "webhook"
@@ -37,7 +38,7 @@ def parse_chat_ids(raw: str, variable: str = c.ENV_ALLOWED_CHAT_IDS) -> frozense
 
 
 #: Tables a stream may be shaped for (the archiver's shapers).
-SHAPED_TABLES: Final = ("messages", "member_events", "reactions")
+SHAPED_TABLES: Final = tuple(table.name for table in DELIVERED_TABLES)
 
 
 def parse_stream_tables(raw: str) -> tuple[tuple[str, str], ...]:
@@ -157,8 +158,8 @@ class WebhookSettings:
         table_streams = tuple(
             (table, name)
             for table, variable in (
-                ("member_events", c.ENV_MEMBER_EVENTS_STREAM_NAME),
-                ("reactions", c.ENV_REACTIONS_STREAM_NAME),
+                (MEMBER_EVENTS.name, c.ENV_MEMBER_EVENTS_STREAM_NAME),
+                (REACTIONS.name, c.ENV_REACTIONS_STREAM_NAME),
             )
             if (name := env.get(variable, "").strip())
         )
@@ -192,7 +193,7 @@ class ArchiverSettings:
     def table_for(self, stream_arn: str) -> str:
         """The table a stream's batch is shaped for (by the stream's name; messages if unnamed)."""
         name = stream_arn.rsplit("/", 1)[-1]
-        return dict(self.stream_tables).get(name, "messages")
+        return dict(self.stream_tables).get(name, MESSAGES.name)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ArchiverSettings:

@@ -15,6 +15,7 @@ from functions import constants as c
 from functions import jsoncodec
 from functions.routing import tables_for
 from functions.telegram import chat_id, chat_type_and_title, migration_link, update_id
+from glue_schema import MESSAGES
 
 _SECRET_HEADER = c.SECRET_HEADER.lower()
 #: A base64 text longer than this cannot decode to MAX_BODY_BYTES or less.
@@ -97,7 +98,7 @@ class Decision:
     chat_type: str | None = None
     chat_title: str | None = None
     #: The tables the update feeds (functions.routing): which streams it goes to.
-    tables: tuple[str, ...] = ("messages",)
+    tables: tuple[str, ...] = (MESSAGES.name,)
 
 
 def secret_matches(given: str | None, expected: str) -> bool:
